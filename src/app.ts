@@ -1,0 +1,132 @@
+// Assembles one paymock: config -> cassette, upstream, pipeline, front door, admin.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createAdminApp } from './admin/api.js';
+import { CassetteSession, type CassetteSummary } from './cassettes/session.js';
+import { parseOptions, type Config, type Mode, type PaymockOptions } from './config.js';
+import { PaymockError } from './core/errors.js';
+import { createLogger, type Logger } from './core/log.js';
+import { MODE_PLANS } from './core/modes.js';
+import { handle, type PipelineParts } from './core/pipeline.js';
+import type { Source } from './core/types.js';
+import { DIALECTS } from './dialects/index.js';
+import { createFrontDoor } from './server/front-door.js';
+import { createUpstream, type Upstream } from './server/upstream.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface StopSummary {
+  readonly counts: Readonly<Record<Source, number>>;
+  readonly cassette?: CassetteSummary;
+}
+
+export interface RunningPaymock {
+  readonly url: string;
+  readonly port: number;
+  readonly mode: Mode;
+  readonly config: Config;
+  /** Write pending cassette appends now. */
+  flush(): Promise<void>;
+  /** Close the port and every connection, flush the cassette, report what happened. */
+  stop(): Promise<StopSummary>;
+}
+
+export interface StartDeps {
+  readonly log?: Logger;
+}
+
+/** Refuse to forward an origin-form request to paymock itself when no upstream is set. */
+function guardSelf(upstream: Upstream, self: () => string[]): Upstream {
+  return {
+    forward(request) {
+      if (self().includes(new URL(request.url).host)) {
+        return Promise.reject(
+          new PaymockError('NO_UPSTREAM', 'this request has no upstream: start paymock with --upstream URL (gateway mode) or send it through paymock as a proxy'),
+        );
+      }
+      return upstream.forward(request);
+    },
+    close: () => upstream.close(),
+  };
+}
+
+export async function startPaymock(options: PaymockOptions | Config = {}, deps: StartDeps = {}): Promise<RunningPaymock> {
+  const config = Object.isFrozen(options) ? (options as Config) : parseOptions(options);
+  const log = deps.log ?? createLogger(config.log);
+  const plan = MODE_PLANS[config.mode];
+
+  const cassette =
+    config.cassette && (plan.cassette || plan.record)
+      ? await CassetteSession.open(
+          {
+            dir: config.cassettesDir,
+            name: config.cassette,
+            ...(config.upstream ? { upstream: config.upstream } : {}),
+            flushIntervalMs: config.flushIntervalMs,
+            mustExist: config.mode === 'replay',
+            onError: (error) => log.warn(error.message),
+          },
+          DIALECTS,
+        )
+      : undefined;
+
+  let port = config.port;
+  const self = () => [`${config.host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const upstream = guardSelf(
+    createUpstream({ timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes, verifyTls: true }),
+    self,
+  );
+  const parts: PipelineParts = { mode: config.mode, dialects: DIALECTS, rules: [], defaults: [], cassette, upstream, log };
+  const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
+  const startedAt = new Date().toISOString();
+
+  const frontDoor = createFrontDoor({
+    maxBodyBytes: config.maxBodyBytes,
+    gatewayOrigin: () => config.upstream ?? cassette?.upstream,
+    handle: async (request) => {
+      const handled = await handle(request, parts);
+      counts[handled.outcome.source]++;
+      return handled;
+    },
+    admin: createAdminApp({
+      mode: config.mode,
+      version: VERSION,
+      startedAt,
+      counts: () => ({ ...counts }),
+      cassette: () => {
+        if (!cassette) return undefined;
+        const { name, loaded, recorded } = cassette.summary();
+        return { name, loaded, recorded };
+      },
+    }),
+    log,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    frontDoor.server.once('error', reject);
+    frontDoor.server.listen(config.port, config.host, () => {
+      frontDoor.server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (frontDoor.server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let stopped: Promise<StopSummary> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    mode: config.mode,
+    config,
+    flush: async () => cassette?.flush(),
+    stop: () =>
+      (stopped ??= (async () => {
+        await frontDoor.close();
+        upstream.close();
+        await cassette?.flush();
+        return { counts: { ...counts }, ...(cassette ? { cassette: cassette.summary() } : {}) };
+      })()),
+  };
+}

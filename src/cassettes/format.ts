@@ -1,0 +1,88 @@
+// The cassette file format: one JSON object per cassette, validated on load with the field named.
+import { z } from 'zod';
+import { fromStored, toStored } from '../core/body.js';
+import type { DialectName, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
+
+/** Bumped when the file format changes incompatibly; newer files are refused, never rewritten. */
+export const FORMAT_VERSION = 1;
+
+const HeaderListSchema = z.array(z.tuple([z.string(), z.string()]));
+const StoredBodySchema = z.union([
+  z.object({ charset: z.string().min(1), text: z.string() }).strict(),
+  z.object({ base64: z.string() }).strict(),
+]);
+
+const StoredInteractionSchema = z.object({
+  recordedAt: z.string(),
+  latencyMs: z.number().nonnegative(),
+  dialect: z.enum(['alipay-mapi', 'alipay-openapi', 'alipay-v3', 'http']),
+  api: z.string(),
+  key: z.object({ hash: z.string(), fields: z.record(z.string(), z.string()) }),
+  request: z.object({
+    method: z.string().min(1),
+    url: z.url(),
+    headers: HeaderListSchema,
+    body: StoredBodySchema,
+  }),
+  response: z.object({
+    status: z.number().int().min(100).max(999),
+    statusText: z.string().optional(),
+    headers: HeaderListSchema,
+    body: StoredBodySchema,
+  }),
+});
+
+export const CassetteFileSchema = z.object({
+  paymock: z.number().int().positive().max(FORMAT_VERSION, {
+    message: `written by a newer paymock (this one reads format ${FORMAT_VERSION}); upgrade paymock`,
+  }),
+  name: z.string(),
+  upstream: z.string().optional(),
+  interactions: z.array(StoredInteractionSchema),
+});
+
+export type StoredInteraction = z.infer<typeof StoredInteractionSchema>;
+export type CassetteFile = z.infer<typeof CassetteFileSchema>;
+
+export function emptyCassette(name: string, upstream?: string): CassetteFile {
+  return { paymock: FORMAT_VERSION, name, ...(upstream ? { upstream } : {}), interactions: [] };
+}
+
+function storeMessage(message: HttpRequest | HttpResponse) {
+  return { headers: message.headers.map(([name, value]): [string, string] => [name, value]), body: toStored(message.body) };
+}
+
+export function toStoredInteraction(interaction: Interaction): StoredInteraction {
+  const { request, response } = interaction;
+  return {
+    recordedAt: interaction.recordedAt,
+    latencyMs: interaction.latencyMs,
+    dialect: interaction.dialect,
+    api: interaction.api,
+    key: { hash: interaction.key.hash, fields: { ...interaction.key.fields } },
+    request: { method: request.method, url: request.url, ...storeMessage(request) },
+    response: {
+      status: response.status,
+      ...(response.statusText !== undefined ? { statusText: response.statusText } : {}),
+      ...storeMessage(response),
+    },
+  };
+}
+
+export function fromStoredInteraction(stored: StoredInteraction): Interaction {
+  const { request, response } = stored;
+  return {
+    recordedAt: stored.recordedAt,
+    latencyMs: stored.latencyMs,
+    dialect: stored.dialect as DialectName,
+    api: stored.api,
+    key: stored.key,
+    request: { method: request.method, url: request.url, headers: request.headers, body: fromStored(request.body) },
+    response: {
+      status: response.status,
+      ...(response.statusText !== undefined ? { statusText: response.statusText } : {}),
+      headers: response.headers,
+      body: fromStored(response.body),
+    },
+  };
+}

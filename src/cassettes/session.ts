@@ -1,0 +1,98 @@
+// One open cassette: the file (store), the replay index over it, and recording into it.
+import { dialectFor } from '../dialects/index.js';
+import { formatKey, formatNearMisses, nearestMisses } from '../core/near-miss.js';
+import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey } from '../core/types.js';
+import { fromStoredInteraction, toStoredInteraction } from './format.js';
+import { ReplayIndex } from './replay-index.js';
+import { openCassette, type CassetteStore } from './store.js';
+
+export interface CassetteSummary {
+  readonly name: string;
+  readonly file: string;
+  readonly loaded: number;
+  readonly recorded: number;
+  readonly unused: number[];
+}
+
+export class CassetteSession {
+  readonly #store: CassetteStore;
+  readonly #live: Interaction[] = [];
+  readonly #index = new ReplayIndex();
+  readonly #loaded: number;
+
+  private constructor(store: CassetteStore, dialects: readonly Dialect[]) {
+    this.#store = store;
+    for (const stored of store.interactions) {
+      const interaction = fromStoredInteraction(stored);
+      // Keys are recomputed from the recorded request, so a change in what matching ignores
+      // applies to old cassettes too; the stored key is for people reading the file.
+      const dialect = dialectFor(interaction.request, dialects);
+      const key = dialect.fingerprint(dialect.decode(interaction.request), interaction.request);
+      this.#index.add(this.#live.length, key);
+      this.#live.push({ ...interaction, key });
+    }
+    this.#loaded = this.#live.length;
+  }
+
+  static async open(
+    options: { dir: string; name: string; upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void },
+    dialects: readonly Dialect[],
+  ): Promise<CassetteSession> {
+    return new CassetteSession(await openCassette(options.dir, options.name, options), dialects);
+  }
+
+  get name(): string {
+    return this.#store.name;
+  }
+
+  /** Where origin-form requests were sent when this cassette was recorded. */
+  get upstream(): string | undefined {
+    return this.#store.upstream;
+  }
+
+  answer(key: MatchKey, call: Call, request: HttpRequest, dialect: Dialect): Answer | undefined {
+    const index = this.#index.take(key.hash);
+    if (index === undefined) return undefined;
+    const recorded = this.#live[index]!;
+    return {
+      response: dialect.adapt(recorded, call, request),
+      outcome: { source: 'cassette', cassette: { name: this.name, index } },
+    };
+  }
+
+  explainMiss(key: MatchKey): string {
+    const nearest = nearestMisses(key, this.#index.candidates());
+    return [
+      `no interaction in cassette "${this.name}" (${this.#live.length} recorded) matches this request.`,
+      `request key ${key.hash.slice(0, 12)}:`,
+      formatKey(key),
+      'nearest recorded:',
+      formatNearMisses(nearest),
+    ].join('\n');
+  }
+
+  /** Append to the file (batched) and make it replayable in this run. Returns its index. */
+  record(interaction: Interaction): number {
+    this.#store.append(toStoredInteraction(interaction));
+    const index = this.#live.length;
+    this.#live.push(interaction);
+    this.#index.add(index, interaction.key);
+    // What was just recorded was already served once, live.
+    this.#index.take(interaction.key.hash);
+    return index;
+  }
+
+  flush(): Promise<void> {
+    return this.#store.flush();
+  }
+
+  summary(): CassetteSummary {
+    return {
+      name: this.name,
+      file: this.#store.file,
+      loaded: this.#loaded,
+      recorded: this.#store.appended,
+      unused: this.#index.unused(this.#loaded),
+    };
+  }
+}

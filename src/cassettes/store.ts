@@ -1,0 +1,121 @@
+// Cassette files on disk, through lowdb. Appends are batched: one atomic whole-file write per
+// flush window (lowdb writes through steno: a temp file renamed over the old one), never one
+// per request. A file that fails to parse or validate is refused and never written to.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { DataFile } from 'lowdb/node';
+import { PaymockError } from '../core/errors.js';
+import { formatIssues, jsonErrorWhere } from '../core/schema-error.js';
+import { CassetteFileSchema, emptyCassette, type CassetteFile, type StoredInteraction } from './format.js';
+
+const NAME = /^[\w.-]+(\/[\w.-]+)*$/;
+
+export interface CassetteStore {
+  readonly name: string;
+  readonly file: string;
+  readonly upstream: string | undefined;
+  readonly interactions: readonly StoredInteraction[];
+  /** Interactions appended since the store was opened. */
+  readonly appended: number;
+  append(interaction: StoredInteraction): void;
+  /** Write everything appended so far; resolves when it is on disk. */
+  flush(): Promise<void>;
+}
+
+export function cassettePath(dir: string, name: string): string {
+  if (!NAME.test(name) || name.split('/').includes('..')) {
+    throw new PaymockError(
+      'CONFIG_INVALID',
+      `cassette name "${name}" is not accepted: use letters, digits, ".", "_", "-" and "/" (e.g. "alipay/pay-flow")`,
+    );
+  }
+  return path.resolve(dir, `${name}.json`);
+}
+
+function parser(file: string) {
+  return (text: string): CassetteFile => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new PaymockError('CASSETTE_INVALID', `cassette ${file} is not valid JSON${jsonErrorWhere(error, text)}: ${(error as Error).message}`, { cause: error });
+    }
+    const parsed = CassetteFileSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new PaymockError('CASSETTE_INVALID', `cassette ${file} is not a valid paymock cassette:\n${formatIssues(parsed.error)}`);
+    }
+    return parsed.data;
+  };
+}
+
+/** Read a cassette file, or undefined when it does not exist. */
+export async function readCassette(file: string): Promise<CassetteFile | undefined> {
+  const adapter = new DataFile<CassetteFile>(file, { parse: parser(file), stringify: () => '' });
+  return (await adapter.read()) ?? undefined;
+}
+
+export async function openCassette(
+  dir: string,
+  name: string,
+  options: { upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void },
+): Promise<CassetteStore> {
+  const file = cassettePath(dir, name);
+  const adapter = new DataFile<CassetteFile>(file, {
+    parse: parser(file),
+    stringify: (data) => `${JSON.stringify(data, null, 2)}\n`,
+  });
+  const existing = await adapter.read();
+  const db = new Low<CassetteFile>(adapter, existing ?? emptyCassette(name, options.upstream));
+  if (options.mustExist && !existing) {
+    throw new PaymockError('CASSETTE_NOT_FOUND', `cassette ${file} does not exist: record it first (paymock record ${name} --upstream URL)`);
+  }
+  if (options.upstream && !db.data.upstream) db.data.upstream = options.upstream;
+
+  let appended = 0;
+  let pending = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+
+  const flush = (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (pending === 0) return writing;
+    const batch = pending;
+    pending = 0;
+    // Chained so writes never overlap; each one writes everything appended before it started.
+    const write = async (): Promise<void> => {
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        await db.write();
+      } catch (error) {
+        pending += batch; // still in memory: the next flush tries again
+        throw new PaymockError('CASSETTE_WRITE', `could not write cassette ${file}: ${(error as Error).message}`, { cause: error });
+      }
+    };
+    // An earlier failed write was reported to its caller; this one runs regardless.
+    writing = writing.then(write, write);
+    return writing;
+  };
+
+  return {
+    name,
+    file,
+    get upstream() {
+      return db.data.upstream;
+    },
+    get interactions() {
+      return db.data.interactions;
+    },
+    get appended() {
+      return appended;
+    },
+    append(interaction) {
+      db.data.interactions.push(interaction);
+      appended++;
+      pending++;
+      timer ??= setTimeout(() => flush().catch(options.onError), options.flushIntervalMs);
+    },
+    flush,
+  };
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// The command line: start, record, replay, cassettes ls/show. Flags are parsed by commander and
+// validated once by the config schema; a bad value prints what is accepted and exits 2.
+import { Command, Option } from 'commander';
+import { startPaymock, VERSION, type StopSummary } from './app.js';
+import { listCassettes, showCassette } from './cassettes/report.js';
+import { loadConfig, MODES } from './config.js';
+import { PaymockError } from './core/errors.js';
+
+interface ServeFlags {
+  mode?: string;
+  cassette?: string;
+  upstream?: string;
+  port?: string;
+  host?: string;
+  config?: string;
+  cassettesDir?: string;
+  maxBodyBytes?: string;
+  upstreamTimeoutMs?: string;
+  log?: string;
+}
+
+function serveOptions(command: Command, withMode: boolean): Command {
+  if (withMode) {
+    command.addOption(new Option('--mode <mode>', `what answers requests: ${MODES.join(' | ')} (default: mock)`));
+    command.option('--cassette <name>', 'cassette to replay from or record into (cassettes/<name>.json)');
+  }
+  return command
+    .option('--upstream <url>', 'where origin-form (gateway mode) requests go, e.g. https://openapi-sandbox.dl.alipaydev.com')
+    .option('--port <n>', 'port to listen on; 0 picks a free one (default: 8080)')
+    .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
+    .option('--config <file>', 'JSON file of options; flags win over it')
+    .option('--cassettes-dir <dir>', 'where cassettes live (default: cassettes)')
+    .option('--max-body-bytes <n>', 'largest request body accepted, larger gets 413 (default: 10485760)')
+    .option('--upstream-timeout-ms <n>', 'how long to wait for the upstream before 504 (default: 30000)')
+    .option('--log <level>', 'silent | info | debug (default: info)');
+}
+
+function printSummary(summary: StopSummary): void {
+  const counts = Object.entries(summary.counts).filter(([, n]) => n > 0);
+  const total = counts.reduce((sum, [, n]) => sum + n, 0);
+  const lines = [`paymock stopped: ${total} request(s) answered${counts.length ? ` (${counts.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`];
+  const cassette = summary.cassette;
+  if (cassette) {
+    lines.push(`  cassette "${cassette.name}": ${cassette.recorded} new interaction(s) written to ${cassette.file}`);
+    if (cassette.loaded > 0) {
+      const unused = cassette.unused;
+      const list = unused.slice(0, 20).map((i) => `#${i}`).join(', ');
+      lines.push(`  ${unused.length} of ${cassette.loaded} recorded interaction(s) never used${unused.length ? `: ${list}${unused.length > 20 ? ', ...' : ''}` : ''}`);
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function serve(flags: ServeFlags, preset: { mode?: string; cassette?: string } = {}): Promise<void> {
+  const { config: file, ...rest } = flags;
+  const config = await loadConfig(file, { ...rest, ...preset });
+  const running = await startPaymock(config);
+  const extras = [
+    config.cassette && `cassette ${config.cassette}`,
+    config.upstream && `upstream ${config.upstream}`,
+  ].filter(Boolean);
+  process.stdout.write(`paymock ${VERSION} listening on ${running.url} (mode ${running.mode}${extras.length ? `, ${extras.join(', ')}` : ''})\n`);
+  const shutdown = async (signal: string) => {
+    process.stderr.write(`paymock: ${signal}, flushing and stopping\n`);
+    try {
+      printSummary(await running.stop());
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`paymock: could not stop cleanly: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+const program = new Command('paymock')
+  .description('Record, replay and simulate payment gateways (Alipay first) as an HTTP(S) proxy')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help to see what is accepted)');
+
+serveOptions(program.command('start').description('start paymock (default mode: mock, the simulated sandbox)'), true).action(
+  (flags: ServeFlags) => serve(flags),
+);
+
+serveOptions(
+  program.command('record <name>').description('forward to the upstream and record every exchange into cassettes/<name>.json'),
+  false,
+).action((name: string, flags: ServeFlags) => serve(flags, { mode: 'record', cassette: name }));
+
+serveOptions(
+  program.command('replay <name>').description('answer only from cassettes/<name>.json; never touch the network'),
+  false,
+).action((name: string, flags: ServeFlags) => serve(flags, { mode: 'replay', cassette: name }));
+
+const cassettes = program.command('cassettes').description('inspect recorded cassettes');
+cassettes
+  .command('ls')
+  .description('list cassettes with their interaction counts')
+  .option('--cassettes-dir <dir>', 'where cassettes live', 'cassettes')
+  .action(async (flags: { cassettesDir: string }) => {
+    process.exitCode = await listCassettes(flags.cassettesDir, (line) => process.stdout.write(`${line}\n`));
+  });
+cassettes
+  .command('show <name>')
+  .description('print the interactions of one cassette and their match keys')
+  .option('--cassettes-dir <dir>', 'where cassettes live', 'cassettes')
+  .option('--json', 'print the stored JSON instead')
+  .action(async (name: string, flags: { cassettesDir: string; json?: boolean }) => {
+    await showCassette(flags.cassettesDir, name, Boolean(flags.json), (line) => process.stdout.write(`${line}\n`));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const code = error instanceof PaymockError ? error.code : 'ERROR';
+  process.stderr.write(`paymock: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(code === 'CONFIG_INVALID' ? 2 : 1);
+}

@@ -1,0 +1,66 @@
+// Options from a config file and flags, validated once at the edge into a frozen object.
+// Every error names the field and what is accepted.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { PaymockError } from './core/errors.js';
+import { formatIssues, jsonErrorWhere } from './core/schema-error.js';
+
+export const MODES = ['mock', 'record', 'replay', 'auto', 'passthrough'] as const;
+export type Mode = (typeof MODES)[number];
+
+const MiB = 1024 * 1024;
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. https://openapi.alipay.com' });
+
+export const OptionsSchema = z
+  .object({
+    mode: z.enum(MODES, { error: `expected one of ${MODES.join(', ')}` }).default('mock'),
+    cassette: z.string().min(1).optional(),
+    upstream: HttpUrl.transform((url) => url.replace(/\/+$/, '')).optional(),
+    port: z.coerce.number({ error: 'expected a port number 0-65535 (0 picks a free port)' }).int().min(0).max(65535).default(8080),
+    host: z.string().min(1).default('127.0.0.1'),
+    cassettesDir: z.string().min(1).default('cassettes'),
+    rulesDir: z.string().min(1).default('rules'),
+    maxBodyBytes: z.coerce.number().int().positive().default(10 * MiB),
+    maxResponseBytes: z.coerce.number().int().positive().default(64 * MiB),
+    upstreamTimeoutMs: z.coerce.number().int().positive().default(30_000),
+    flushIntervalMs: z.coerce.number().int().min(0).default(100),
+    log: z.enum(['silent', 'info', 'debug'], { error: 'expected silent, info or debug' }).default('info'),
+  })
+  .strict()
+  .superRefine((options, ctx) => {
+    if (['record', 'replay', 'auto'].includes(options.mode) && !options.cassette) {
+      ctx.addIssue({ code: 'custom', path: ['cassette'], message: `mode ${options.mode} needs a cassette name (--cassette NAME)` });
+    }
+  });
+
+export type PaymockOptions = z.input<typeof OptionsSchema>;
+export type Config = Readonly<z.output<typeof OptionsSchema>>;
+
+export function parseOptions(input: unknown, source = 'options'): Config {
+  const parsed = OptionsSchema.safeParse(input);
+  if (!parsed.success) throw new PaymockError('CONFIG_INVALID', `invalid ${source}:\n${formatIssues(parsed.error)}`);
+  return Object.freeze(parsed.data);
+}
+
+/** A JSON config file's options, with flags (already camelCased) taking precedence. */
+export async function loadConfig(file: string | undefined, flags: Record<string, unknown>): Promise<Config> {
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+  if (!file) return parseOptions(defined);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PaymockError('CONFIG_INVALID', `cannot read config file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  let fromFile: unknown;
+  try {
+    fromFile = JSON.parse(text);
+  } catch (error) {
+    throw new PaymockError('CONFIG_INVALID', `config file ${file} is not valid JSON${jsonErrorWhere(error, text)}`, { cause: error });
+  }
+  if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+    throw new PaymockError('CONFIG_INVALID', `config file ${file} must hold a JSON object of options`);
+  }
+  return parseOptions({ ...fromFile, ...defined }, `config (file ${file} and flags)`);
+}

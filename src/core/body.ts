@@ -1,0 +1,72 @@
+// Bodies: the bytes are the truth, charset and text are views. The only module that imports
+// iconv-lite, so GBK, GB18030 and friends are handled in one place.
+import iconv from 'iconv-lite';
+import type { Body, HeaderList } from './types.js';
+import { headerValue } from './headers.js';
+
+/** How a body is kept in a cassette: readable text only when it round-trips byte for byte. */
+export type StoredBody = { readonly charset: string; readonly text: string } | { readonly base64: string };
+
+const TEXTUAL = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript|[\w.+-]*\+(json|xml)))/i;
+const XML_DECLARATION = /^\s*<\?xml[^>]*\sencoding\s*=\s*["']([\w.:-]+)["']/i;
+
+export function contentTypeCharset(contentType: string | undefined): string | undefined {
+  const match = contentType && /;\s*charset\s*=\s*"?([\w.:-]+)"?/i.exec(contentType);
+  return match ? match[1] : undefined;
+}
+
+/** The charset declared for these bytes: Content-Type first, then an XML declaration. */
+export function declaredCharset(headers: HeaderList, bytes: Buffer): string | undefined {
+  const fromHeader = contentTypeCharset(headerValue(headers, 'content-type'));
+  if (fromHeader && iconv.encodingExists(fromHeader)) return fromHeader;
+  // The declaration is ASCII in every charset Alipay uses, so a latin1 view of the start is enough.
+  const declared = XML_DECLARATION.exec(bytes.subarray(0, 200).toString('latin1'))?.[1];
+  return declared && iconv.encodingExists(declared) ? declared : undefined;
+}
+
+function looksTextual(headers: HeaderList, bytes: Buffer): boolean {
+  const type = headerValue(headers, 'content-type');
+  if (type) return TEXTUAL.test(type);
+  return bytes.length > 0 && !bytes.includes(0);
+}
+
+export function decodeText(bytes: Buffer, charset: string): string {
+  return iconv.decode(bytes, charset, { stripBOM: false });
+}
+
+export function encodeText(text: string, charset: string): Buffer {
+  return iconv.encode(text, charset, { addBOM: false });
+}
+
+export function isKnownCharset(charset: string): boolean {
+  return iconv.encodingExists(charset);
+}
+
+/** Decode `bytes` only if the text encodes back to exactly the same bytes. */
+function roundTrip(bytes: Buffer, charset: string): string | undefined {
+  const text = decodeText(bytes, charset);
+  return encodeText(text, charset).equals(bytes) ? text : undefined;
+}
+
+export function makeBody(bytes: Buffer, headers: HeaderList): Body {
+  if (bytes.length === 0) return { bytes, charset: undefined, text: '' };
+  const declared = declaredCharset(headers, bytes);
+  const charset = declared ?? (looksTextual(headers, bytes) ? 'utf-8' : undefined);
+  const text = charset === undefined ? undefined : roundTrip(bytes, charset);
+  return { bytes, charset: text === undefined ? undefined : charset, text };
+}
+
+export function textBody(text: string, charset = 'utf-8'): Body {
+  return { bytes: encodeText(text, charset), charset, text };
+}
+
+export function toStored(body: Body): StoredBody {
+  if (body.text !== undefined && body.charset !== undefined) return { charset: body.charset, text: body.text };
+  if (body.bytes.length === 0) return { charset: 'utf-8', text: '' };
+  return { base64: body.bytes.toString('base64') };
+}
+
+export function fromStored(stored: StoredBody): Body {
+  if ('base64' in stored) return { bytes: Buffer.from(stored.base64, 'base64'), charset: undefined, text: undefined };
+  return { bytes: encodeText(stored.text, stored.charset), charset: stored.charset, text: stored.text };
+}

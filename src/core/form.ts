@@ -1,0 +1,45 @@
+// application/x-www-form-urlencoded, decoded in the request's own charset. URLSearchParams
+// always decodes percent-escapes as UTF-8, which turns a GBK form into mojibake.
+import { decodeText } from './body.js';
+
+export type FormFields = Array<[string, string]>;
+
+function unescapeBytes(part: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < part.length; i++) {
+    const ch = part.charCodeAt(i);
+    if (ch === 0x2b /* + */) {
+      bytes.push(0x20);
+    } else if (ch === 0x25 /* % */ && /^[0-9a-fA-F]{2}$/.test(part.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(part.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch < 0x80) {
+      bytes.push(ch);
+    } else {
+      // A raw non-ASCII character in a form: keep it as UTF-8 bytes of what we were given.
+      bytes.push(...Buffer.from(part[i]!, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** Parse `a=1&b=%D6%D0` with `+` as space, percent-escapes decoded as `charset`. */
+export function parseForm(text: string, charset = 'utf-8'): FormFields {
+  const fields: FormFields = [];
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    fields.push([decodeText(unescapeBytes(name), charset), decodeText(unescapeBytes(value), charset)]);
+  }
+  return fields;
+}
+
+/** Sorted by name (then value) and joined raw: a stable, readable form for match keys. */
+export function sortedForm(fields: FormFields): string {
+  return [...fields]
+    .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
+}

@@ -1,0 +1,56 @@
+// Header lists keep the order and case they arrived in; lookups are case-insensitive.
+import type { HeaderList } from './types.js';
+
+/** RFC 9110 section 7.6.1, plus the proxy headers that old clients still send. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+export function headerValue(headers: HeaderList, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+/** Node's `rawHeaders` (`[name, value, name, value, ...]`) as a header list. */
+export function fromRaw(raw: readonly string[]): HeaderList {
+  const list: HeaderList = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) list.push([raw[i]!, raw[i + 1]!]);
+  return list;
+}
+
+/** Flattened back into the form `res.writeHead` accepts, keeping order and case. */
+export function toRaw(headers: HeaderList): string[] {
+  return headers.flat();
+}
+
+/** Drop hop-by-hop headers, including those a `Connection` header names. */
+export function endToEnd(headers: HeaderList): HeaderList {
+  const named = new Set(
+    (headerValue(headers, 'connection') ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return headers.filter(([name]) => {
+    const lower = name.toLowerCase();
+    return !HOP_BY_HOP.has(lower) && !named.has(lower);
+  });
+}
+
+export function withoutHeaders(headers: HeaderList, names: readonly string[]): HeaderList {
+  const drop = new Set(names.map((name) => name.toLowerCase()));
+  return headers.filter(([name]) => !drop.has(name.toLowerCase()));
+}
+
+export function setHeader(headers: HeaderList, name: string, value: string): HeaderList {
+  return [...withoutHeaders(headers, [name]), [name, value]];
+}

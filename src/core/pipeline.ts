@@ -1,0 +1,99 @@
+// The decision, in DESIGN.md's order: rules -> cassette -> defaults -> upstream, else a miss.
+// No sockets here: a buffered HttpRequest goes in, a response and its Outcome come out.
+import type { CassetteSession } from '../cassettes/session.js';
+import type { Mode } from '../config.js';
+import { dialectFor } from '../dialects/index.js';
+import type { Upstream } from '../server/upstream.js';
+import { textBody } from './body.js';
+import { describe, statusFor } from './errors.js';
+import type { Logger } from './log.js';
+import { formatKey } from './near-miss.js';
+import { MODE_PLANS } from './modes.js';
+import type { Answer, Call, Dialect, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
+
+/** A source of answers that is not a recording: custom rules, or the simulated sandbox. */
+export interface Responder {
+  readonly name: string;
+  answer(call: Call, request: HttpRequest, dialect: Dialect): Promise<Answer | undefined> | Answer | undefined;
+}
+
+export interface PipelineParts {
+  readonly mode: Mode;
+  readonly dialects: readonly Dialect[];
+  readonly rules: readonly Responder[];
+  readonly defaults: readonly Responder[];
+  readonly cassette: CassetteSession | undefined;
+  readonly upstream: Upstream;
+  readonly log: Logger;
+}
+
+export interface Handled {
+  readonly call: Call;
+  readonly key: MatchKey;
+  readonly response: HttpResponse;
+  readonly outcome: Outcome;
+}
+
+export const MISS_STATUS = 404;
+
+async function firstAnswer(responders: readonly Responder[], call: Call, request: HttpRequest, dialect: Dialect) {
+  for (const responder of responders) {
+    const answer = await responder.answer(call, request, dialect);
+    if (answer) return answer;
+  }
+  return undefined;
+}
+
+function plainResponse(status: number, text: string, extra: Array<[string, string]> = []): HttpResponse {
+  return { status, headers: [['Content-Type', 'text/plain; charset=utf-8'], ...extra], body: textBody(`${text}\n`) };
+}
+
+async function forward(request: HttpRequest, call: Call, key: MatchKey, parts: PipelineParts): Promise<Answer> {
+  const plan = MODE_PLANS[parts.mode];
+  try {
+    const { response, latencyMs } = await parts.upstream.forward(request);
+    if (!plan.record || !parts.cassette) return { response, outcome: { source: 'upstream' } };
+    const index = parts.cassette.record({
+      recordedAt: new Date().toISOString(),
+      latencyMs,
+      dialect: call.dialect,
+      api: call.api,
+      key,
+      request,
+      response,
+    });
+    return { response, outcome: { source: 'upstream', recorded: true, cassette: { name: parts.cassette.name, index } } };
+  } catch (error) {
+    // Never recorded: a failed upstream is not an interaction.
+    const reason = describe(error);
+    parts.log.warn(`${call.api}: ${reason}`);
+    return { response: plainResponse(statusFor(error), `paymock: ${reason}`), outcome: { source: 'upstream', reason } };
+  }
+}
+
+function miss(call: Call, key: MatchKey, parts: PipelineParts): Answer {
+  const explanation = parts.cassette && MODE_PLANS[parts.mode].cassette
+    ? parts.cassette.explainMiss(key)
+    : `no rule or default answers this request (mode ${parts.mode}). Its key fields:\n${formatKey(key)}`;
+  const text = `paymock miss: ${call.dialect} ${call.api}\n${explanation}`;
+  parts.log.warn(text);
+  return { response: plainResponse(MISS_STATUS, text, [['x-paymock-miss', '1']]), outcome: { source: 'miss', reason: explanation } };
+}
+
+export async function handle(request: HttpRequest, parts: PipelineParts): Promise<Handled> {
+  const started = performance.now();
+  const plan = MODE_PLANS[parts.mode];
+  const dialect = dialectFor(request, parts.dialects);
+  const call = dialect.decode(request);
+  const key = dialect.fingerprint(call, request);
+
+  const answer =
+    (await firstAnswer(parts.rules, call, request, dialect)) ??
+    (plan.cassette ? parts.cassette?.answer(key, call, request, dialect) : undefined) ??
+    (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
+    (plan.upstream ? await forward(request, call, key, parts) : miss(call, key, parts));
+
+  const outcome: Outcome = { ...answer.outcome, durationMs: performance.now() - started };
+  parts.log.debug(`${request.method} ${request.url} -> ${answer.response.status} (${outcome.source})`);
+  return { call, key, response: answer.response, outcome };
+}

@@ -1,0 +1,113 @@
+// The central types of paymock (names fixed by DESIGN.md).
+
+/** Header lines in the order they were sent, with their original case: `[name, value][]`. */
+export type HeaderList = Array<[string, string]>;
+
+/** The exact bytes of a message body; `charset` and `text` are views on them. */
+export interface Body {
+  readonly bytes: Buffer;
+  /** The charset the bytes are in (from Content-Type or an XML declaration), if text. */
+  readonly charset: string | undefined;
+  /** The bytes decoded with `charset`, if the body is text. */
+  readonly text: string | undefined;
+}
+
+export interface HttpRequest {
+  readonly method: string;
+  /** Absolute URL: `http(s)://host[:port]/path?query`. */
+  readonly url: string;
+  readonly headers: HeaderList;
+  readonly body: Body;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly statusText?: string;
+  readonly headers: HeaderList;
+  readonly body: Body;
+}
+
+export type DialectName = 'alipay-mapi' | 'alipay-openapi' | 'alipay-v3' | 'http';
+
+/** What a request means to a payment gateway. */
+export interface Call {
+  readonly dialect: DialectName;
+  /** The service or method (`alipay.trade.pay`), or `METHOD /path` for generic HTTP. */
+  readonly api: string;
+  /** Flat, decoded parameters (query and form fields). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Decoded business content (`biz_content` for OpenAPI, a JSON body for v3 and http). */
+  readonly biz?: unknown;
+}
+
+/** A match key: readable fields (stored in cassettes, printed on a miss) and their hash. */
+export interface MatchKey {
+  readonly hash: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export interface Interaction {
+  readonly recordedAt: string;
+  /** Time from sending the request upstream to the last byte of its response. */
+  readonly latencyMs: number;
+  readonly dialect: DialectName;
+  readonly api: string;
+  /** The key it was recorded under (recomputed on load, so matching config can change). */
+  readonly key: MatchKey;
+  readonly request: HttpRequest;
+  readonly response: HttpResponse;
+}
+
+export interface Cassette {
+  readonly name: string;
+  /** Where origin-form (gateway mode) requests went when this cassette was recorded. */
+  readonly upstream?: string;
+  readonly interactions: readonly Interaction[];
+}
+
+export type Source = 'rule' | 'cassette' | 'default' | 'upstream' | 'miss';
+
+/** Who answered an exchange, and how long it took. */
+export interface Outcome {
+  readonly source: Source;
+  readonly ruleId?: string;
+  readonly cassette?: { readonly name: string; readonly index: number };
+  /** Set when the exchange was written to a cassette. */
+  readonly recorded?: boolean;
+  /** Why nothing answered (on a miss), or what went wrong upstream. */
+  readonly reason?: string;
+  readonly durationMs: number;
+}
+
+/** A stage's answer: the response plus who gave it. */
+export interface Answer {
+  readonly response: HttpResponse;
+  readonly outcome: Omit<Outcome, 'durationMs'>;
+}
+
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/**
+ * One wire format. The generic `http` dialect accepts anything; the Alipay dialects (later)
+ * recognise their gateways and know how to answer, adapt and sign like Alipay.
+ */
+export interface Dialect {
+  readonly name: DialectName;
+  detect(request: HttpRequest): boolean;
+  decode(request: HttpRequest): Call;
+  fingerprint(call: Call, request: HttpRequest): MatchKey;
+  /** Turn a business reply (from a rule or the simulator) into a wire response. */
+  encode(reply: BusinessReply, call: Call, request: HttpRequest): HttpResponse;
+  /** Fit a recorded response to a live request (new ids, new signature). */
+  adapt(recorded: Interaction, call: Call, request: HttpRequest): HttpResponse;
+  sign(response: HttpResponse, call: Call): HttpResponse;
+  verify(request: HttpRequest, call: Call): SignatureCheck;
+}
+
+/** What a rule or the simulator wants to say, before a dialect puts it on the wire. */
+export interface BusinessReply {
+  readonly status?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Business fields for Alipay dialects; for `http`, a string or a JSON value for the body. */
+  readonly fields?: unknown;
+}

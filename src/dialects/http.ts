@@ -1,0 +1,76 @@
+// The generic dialect: any HTTP API, matched on method, host, path, sorted query and a
+// normalised body (form fields sorted, JSON canonical, otherwise the exact bytes).
+import { canonicalJson, tryParseJson } from '../core/canonical-json.js';
+import { parseForm, sortedForm } from '../core/form.js';
+import { headerValue } from '../core/headers.js';
+import { digest, makeKey, readable } from '../core/match-key.js';
+import { textBody } from '../core/body.js';
+import type { BusinessReply, Call, Dialect, HttpRequest, HttpResponse, MatchKey } from '../core/types.js';
+
+const FORM = /^application\/x-www-form-urlencoded/i;
+const JSON_TYPE = /^application\/([\w.+-]*\+)?json/i;
+
+function queryFields(url: URL): Array<[string, string]> {
+  return url.search.length > 1 ? parseForm(url.search.slice(1)) : [];
+}
+
+function formFields(request: HttpRequest): Array<[string, string]> {
+  const type = headerValue(request.headers, 'content-type') ?? '';
+  if (!FORM.test(type) || request.body.text === undefined) return [];
+  return parseForm(request.body.text.trim(), request.body.charset);
+}
+
+/** The body as it takes part in matching. */
+export function normaliseBody(request: HttpRequest): string {
+  const { body } = request;
+  if (body.bytes.length === 0) return '';
+  const type = headerValue(request.headers, 'content-type') ?? '';
+  if (body.text !== undefined) {
+    if (FORM.test(type)) return `form:${sortedForm(formFields(request))}`;
+    const json = JSON_TYPE.test(type) || /^\s*[[{]/.test(body.text) ? tryParseJson(body.text) : undefined;
+    if (json !== undefined) return `json:${canonicalJson(json)}`;
+    return `text:${body.text}`;
+  }
+  return `bytes:sha256:${digest(body.bytes)} (${body.bytes.length} bytes)`;
+}
+
+function decode(request: HttpRequest): Call {
+  const url = new URL(request.url);
+  const params = Object.fromEntries([...queryFields(url), ...formFields(request)]);
+  const type = headerValue(request.headers, 'content-type') ?? '';
+  const biz = JSON_TYPE.test(type) && request.body.text ? tryParseJson(request.body.text) : undefined;
+  return { dialect: 'http', api: `${request.method} ${url.pathname}`, params, biz };
+}
+
+function fingerprint(_call: Call, request: HttpRequest): MatchKey {
+  const url = new URL(request.url);
+  return makeKey({
+    method: request.method,
+    host: url.host,
+    path: url.pathname,
+    query: sortedForm(queryFields(url)),
+    body: readable(normaliseBody(request)),
+  });
+}
+
+function encode(reply: BusinessReply): HttpResponse {
+  const json = typeof reply.fields !== 'string';
+  const text = json ? JSON.stringify(reply.fields ?? null) : (reply.fields as string);
+  const headers = Object.entries(reply.headers ?? {});
+  if (!headers.some(([name]) => name.toLowerCase() === 'content-type')) {
+    headers.unshift(['Content-Type', json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8']);
+  }
+  return { status: reply.status ?? 200, headers, body: textBody(text) };
+}
+
+export const httpDialect: Dialect = {
+  name: 'http',
+  detect: () => true,
+  decode,
+  fingerprint,
+  encode,
+  // Generic APIs carry no ids or signatures paymock understands: a recording replays as is.
+  adapt: (recorded) => recorded.response,
+  sign: (response) => response,
+  verify: () => ({ ok: true }),
+};

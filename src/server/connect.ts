@@ -1,0 +1,83 @@
+// CONNECT tunnels. The first bytes inside the tunnel decide: a TLS ClientHello is passed
+// through blind (interception with paymock's CA comes with the TLS work), anything else is
+// plain HTTP and is fed back into the same HTTP server, remembering the tunnel's origin.
+import net from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../core/log.js';
+
+const TLS_HANDSHAKE = 0x16;
+
+export interface Authority {
+  readonly host: string;
+  readonly port: number;
+}
+
+export function parseAuthority(value: string | undefined): Authority | undefined {
+  const match = value ? /^\[?([^\]\s/]+?)\]?:(\d{1,5})$/.exec(value) : null;
+  if (!match) return undefined;
+  const port = Number(match[2]);
+  return port > 0 && port < 65536 ? { host: match[1]!, port } : undefined;
+}
+
+export function originOf({ host, port }: Authority, protocol: 'http' | 'https'): string {
+  const name = host.includes(':') ? `[${host}]` : host;
+  const standard = (protocol === 'http' && port === 80) || (protocol === 'https' && port === 443);
+  return `${protocol}://${name}${standard ? '' : `:${port}`}`;
+}
+
+/** Sockets that came in through CONNECT, with the origin their requests are for. */
+export const tunnelOrigins = new WeakMap<object, string>();
+
+function blindTunnel(client: Duplex, target: Authority, first: Buffer, tunnels: Set<Duplex>, log: Logger) {
+  const upstream = net.connect(target.port, target.host);
+  tunnels.add(client).add(upstream);
+  const close = () => {
+    client.destroy();
+    upstream.destroy();
+    tunnels.delete(client);
+    tunnels.delete(upstream);
+  };
+  upstream.on('connect', () => {
+    upstream.write(first);
+    client.pipe(upstream).pipe(client);
+  });
+  upstream.on('error', (error) => {
+    log.warn(`tunnel to ${target.host}:${target.port} failed: ${error.message}`);
+    close();
+  });
+  client.on('error', close);
+  client.on('close', close);
+  upstream.on('close', close);
+}
+
+export function handleConnect(server: Server, tunnels: Set<Duplex>, log: Logger) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', (error) => log.debug(`tunnel client error: ${error.message}`));
+    const target = parseAuthority(req.url);
+    if (!target) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npaymock: CONNECT needs host:port\n');
+      return;
+    }
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const route = (first: Buffer) => {
+      if (first[0] === TLS_HANDSHAKE) {
+        blindTunnel(socket, target, first, tunnels, log);
+        return;
+      }
+      tunnelOrigins.set(socket, originOf(target, 'http'));
+      tunnels.add(socket);
+      socket.on('close', () => tunnels.delete(socket));
+      socket.unshift(first);
+      server.emit('connection', socket);
+    };
+    if (head.length > 0) {
+      route(head);
+      return;
+    }
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      route(chunk);
+    });
+  };
+}

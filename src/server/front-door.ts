@@ -1,0 +1,122 @@
+// The listening socket. It turns what arrives (absolute-form proxy requests, requests inside a
+// CONNECT tunnel, origin-form gateway requests, admin requests) into buffered HttpRequests for
+// the pipeline, and writes the answer back.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { makeBody } from '../core/body.js';
+import { describe, statusFor } from '../core/errors.js';
+import { fromRaw, headerValue, setHeader, toRaw } from '../core/headers.js';
+import type { Logger } from '../core/log.js';
+import type { HttpRequest, HttpResponse, Outcome } from '../core/types.js';
+import { handleConnect, tunnelOrigins } from './connect.js';
+import { readBody } from './read-body.js';
+
+export const ADMIN_PREFIX = '/__paymock/';
+
+export interface FrontDoorOptions {
+  readonly maxBodyBytes: number;
+  /** Where origin-form (gateway mode) requests go; the Host header decides when unset. */
+  readonly gatewayOrigin: () => string | undefined;
+  readonly handle: (request: HttpRequest) => Promise<{ response: HttpResponse; outcome: Outcome }>;
+  readonly admin: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly log: Logger;
+}
+
+export interface FrontDoor {
+  readonly server: http.Server;
+  /** Stop accepting, then end every connection and tunnel. */
+  close(): Promise<void>;
+}
+
+function absoluteUrl(req: IncomingMessage, gatewayOrigin: string | undefined): string {
+  const target = req.url ?? '/';
+  if (/^https?:\/\//i.test(target)) return target;
+  const tunnel = tunnelOrigins.get(req.socket);
+  if (tunnel) return tunnel + target;
+  return (gatewayOrigin ?? `http://${req.headers.host ?? 'localhost'}`) + target;
+}
+
+const DRAIN_MS = 5_000;
+const NO_BODY_STATUS = new Set([204, 304]);
+
+export function writeResponse(res: ServerResponse, response: HttpResponse, outcome: Outcome, method: string): void {
+  let headers = setHeader(response.headers, 'x-paymock-source', outcome.source);
+  const bodyless = method === 'HEAD' || NO_BODY_STATUS.has(response.status) || response.status < 200;
+  if (!bodyless && headerValue(headers, 'content-length') === undefined) {
+    headers = [...headers, ['Content-Length', String(response.body.bytes.length)]];
+  }
+  res.writeHead(response.status, response.statusText ?? http.STATUS_CODES[response.status] ?? '', toRaw(headers));
+  res.end(bodyless ? undefined : response.body.bytes);
+}
+
+function fail(res: ServerResponse, error: unknown, log: Logger): void {
+  const status = statusFor(error);
+  const text = `paymock: ${describe(error)}\n`;
+  if (status >= 500) log.warn(describe(error));
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // A body we refused to read leaves the connection in an unknown state: close it.
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
+  res.end(text);
+}
+
+export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
+  const tunnels = new Set<Duplex>();
+  const { log } = options;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    res.on('close', () => {
+      if (--inFlight === 0) drained?.();
+    });
+    const target = req.url ?? '/';
+    if (target.startsWith(ADMIN_PREFIX) && !tunnelOrigins.has(req.socket)) {
+      options.admin(req, res);
+      return;
+    }
+    try {
+      const url = absoluteUrl(req, options.gatewayOrigin());
+      const headers = fromRaw(req.rawHeaders);
+      const bytes = await readBody(req, options.maxBodyBytes);
+      const request: HttpRequest = { method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) };
+      const { response, outcome } = await options.handle(request);
+      writeResponse(res, response, outcome, request.method);
+    } catch (error) {
+      fail(res, error, log);
+    }
+  };
+
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void onRequest(req, res));
+  server.on('connect', handleConnect(server, tunnels, log));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    log.debug(`client error: ${error.code ?? ''} ${error.message}`);
+    if (socket.writable && error.code !== 'ECONNRESET') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npaymock: malformed HTTP request\n');
+    } else {
+      socket.destroy();
+    }
+  });
+
+  return {
+    server,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Let answers already being produced go out (so they can be recorded), briefly.
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, DRAIN_MS).unref();
+        });
+      }
+      server.closeAllConnections();
+      for (const socket of tunnels) socket.destroy();
+      tunnels.clear();
+      await closed;
+    },
+  };
+}
