@@ -42,7 +42,7 @@ function printSummary(summary: StopSummary): void {
   const lines = [`paymock stopped: ${total} request(s) answered${counts.length ? ` (${counts.map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`];
   const cassette = summary.cassette;
   if (cassette) {
-    lines.push(`  cassette "${cassette.name}": ${cassette.recorded} new interaction(s) written to ${cassette.file}`);
+    if (cassette.recorded > 0) lines.push(`  cassette "${cassette.name}": ${cassette.recorded} new interaction(s) written to ${cassette.file}`);
     if (cassette.loaded > 0) {
       const unused = cassette.unused;
       const list = unused.slice(0, 20).map((i) => `#${i}`).join(', ');

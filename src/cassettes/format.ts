@@ -1,12 +1,24 @@
 // The cassette file format: one JSON object per cassette, validated on load with the field named.
 import { z } from 'zod';
 import { fromStored, toStored } from '../core/body.js';
-import type { DialectName, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
+import type { DialectName, HeaderList, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
 
 /** Bumped when the file format changes incompatibly; newer files are refused, never rewritten. */
 export const FORMAT_VERSION = 1;
 
-const HeaderListSchema = z.array(z.tuple([z.string(), z.string()]));
+// Headers are stored one line each, `Name: value`, in the order and case they were sent.
+const HeaderListSchema = z.array(z.string().regex(/^[!#$%&'*+.^\w`|~-]+: /, 'expected a header line "Name: value"'));
+
+function headerLines(headers: HeaderList): string[] {
+  return headers.map(([name, value]) => `${name}: ${value}`);
+}
+
+function headerList(lines: readonly string[]): HeaderList {
+  return lines.map((line) => {
+    const colon = line.indexOf(':');
+    return [line.slice(0, colon), line.slice(colon + 2)];
+  });
+}
 const StoredBodySchema = z.union([
   z.object({ charset: z.string().min(1), text: z.string() }).strict(),
   z.object({ base64: z.string() }).strict(),
@@ -49,7 +61,7 @@ export function emptyCassette(name: string, upstream?: string): CassetteFile {
 }
 
 function storeMessage(message: HttpRequest | HttpResponse) {
-  return { headers: message.headers.map(([name, value]): [string, string] => [name, value]), body: toStored(message.body) };
+  return { headers: headerLines(message.headers), body: toStored(message.body) };
 }
 
 export function toStoredInteraction(interaction: Interaction): StoredInteraction {
@@ -77,11 +89,11 @@ export function fromStoredInteraction(stored: StoredInteraction): Interaction {
     dialect: stored.dialect as DialectName,
     api: stored.api,
     key: stored.key,
-    request: { method: request.method, url: request.url, headers: request.headers, body: fromStored(request.body) },
+    request: { method: request.method, url: request.url, headers: headerList(request.headers), body: fromStored(request.body) },
     response: {
       status: response.status,
       ...(response.statusText !== undefined ? { statusText: response.statusText } : {}),
-      headers: response.headers,
+      headers: headerList(response.headers),
       body: fromStored(response.body),
     },
   };

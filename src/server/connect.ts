@@ -70,6 +70,8 @@ export function handleConnect(server: Server, tunnels: Set<Duplex>, log: Logger)
       socket.on('close', () => tunnels.delete(socket));
       socket.unshift(first);
       server.emit('connection', socket);
+      // We paused the socket to peek; the HTTP server's data listener does not undo that.
+      socket.resume();
     };
     if (head.length > 0) {
       route(head);

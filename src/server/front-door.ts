@@ -7,7 +7,7 @@ import { makeBody } from '../core/body.js';
 import { describe, statusFor } from '../core/errors.js';
 import { fromRaw, headerValue, setHeader, toRaw } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
-import type { HttpRequest, HttpResponse, Outcome } from '../core/types.js';
+import type { HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
 import { handleConnect, tunnelOrigins } from './connect.js';
 import { readBody } from './read-body.js';
 
@@ -34,6 +34,13 @@ function absoluteUrl(req: IncomingMessage, gatewayOrigin: string | undefined): s
   const tunnel = tunnelOrigins.get(req.socket);
   if (tunnel) return tunnel + target;
   return (gatewayOrigin ?? `http://${req.headers.host ?? 'localhost'}`) + target;
+}
+
+/** The request as it goes upstream: Host names the target, not paymock (gateway mode). */
+function targetHeaders(rawHeaders: string[], url: string): HeaderList {
+  const host = new URL(url).host;
+  const headers = fromRaw(rawHeaders);
+  return headers.map(([name, value]): [string, string] => (name.toLowerCase() === 'host' ? [name, host] : [name, value]));
 }
 
 const DRAIN_MS = 5_000;
@@ -80,7 +87,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     }
     try {
       const url = absoluteUrl(req, options.gatewayOrigin());
-      const headers = fromRaw(req.rawHeaders);
+      const headers = targetHeaders(req.rawHeaders, url);
       const bytes = await readBody(req, options.maxBodyBytes);
       const request: HttpRequest = { method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) };
       const { response, outcome } = await options.handle(request);

@@ -1,0 +1,82 @@
+// Talking to a server under test from the parent: one exchange by hand (to check what is being
+// measured), and sustained load with autocannon.
+import autocannon from 'autocannon';
+import { Client } from 'undici';
+import { REQUEST_BODY, REQUEST_HEADERS, REQUEST_PATH } from './fixture.js';
+
+export interface LoadShape {
+  readonly connections: number;
+  readonly pipelining: number;
+}
+
+export interface LoadResult {
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Responses received. */
+  readonly requests: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly durationS: number;
+}
+
+export interface Sample {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly source: string | undefined;
+  readonly body: Buffer;
+}
+
+const SAMPLE_TIMEOUT_MS = 5_000;
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** One POST like the ones autocannon sends, on its own connection, closed afterwards. */
+export async function fetchSample(baseUrl: string): Promise<Sample> {
+  const client = new Client(baseUrl);
+  try {
+    const response = await client.request({
+      path: REQUEST_PATH,
+      method: 'POST',
+      headers: REQUEST_HEADERS,
+      body: REQUEST_BODY,
+      headersTimeout: SAMPLE_TIMEOUT_MS,
+      bodyTimeout: SAMPLE_TIMEOUT_MS,
+    });
+    const body = Buffer.from(await response.body.arrayBuffer());
+    return {
+      status: response.statusCode,
+      contentType: single(response.headers['content-type']),
+      source: single(response.headers['x-paymock-source']),
+      body,
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+export async function drive(baseUrl: string, durationS: number, shape: LoadShape): Promise<LoadResult> {
+  const result = await autocannon({
+    url: baseUrl + REQUEST_PATH,
+    method: 'POST',
+    headers: { ...REQUEST_HEADERS },
+    body: REQUEST_BODY,
+    connections: shape.connections,
+    pipelining: shape.pipelining,
+    duration: durationS,
+  });
+  return {
+    // From the total rather than the per-second histogram, which has one sample per second.
+    reqPerSec: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    durationS: result.duration,
+  };
+}

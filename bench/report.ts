@@ -1,0 +1,173 @@
+// Turning runs into medians, ratios, a table for people and a JSON file for machines.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface RunMetrics {
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** CPU (user + system) of the server under test per response, in microseconds. */
+  readonly cpuUsPerReq: number;
+  /** Resident memory of the server under test when the run ended. */
+  readonly rssMB: number;
+  /** For proxies: the origin's CPU per response, so the whole chain's cost can be seen. */
+  readonly originCpuUsPerReq?: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly durationS: number;
+}
+
+type MedianMetrics = Pick<RunMetrics, 'reqPerSec' | 'p50Ms' | 'p99Ms' | 'cpuUsPerReq' | 'rssMB'>;
+
+export interface ScenarioReport {
+  readonly name: string;
+  readonly description: string;
+  /** The scenario this one is compared with in the table, if any. */
+  readonly baseline?: string;
+  readonly runs: readonly RunMetrics[];
+  readonly median: MedianMetrics;
+  /** Kernel high-water mark over the server's whole life in this bench. */
+  readonly peakRssMB: number;
+}
+
+export interface Ratio {
+  readonly scenario: string;
+  readonly baseline: string;
+  /** scenario / baseline for each metric: below 1 is fewer req/s, above 1 is slower or costlier. */
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuUsPerReq: number;
+}
+
+export interface Settings {
+  readonly connections: number;
+  readonly pipelining: number;
+  readonly warmupS: number;
+  readonly durationS: number;
+  readonly runs: number;
+}
+
+export const NOISE_NOTE =
+  'This machine is shared and noisy: absolute numbers move from run to run. Ratios compare ' +
+  'against baselines measured in the same run (runs interleaved across scenarios), and are ' +
+  'the figures to watch. Load generator, proxies and origin share the same CPUs.';
+
+export const MiB = 1024 * 1024;
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function summarise(
+  name: string,
+  description: string,
+  baseline: string | undefined,
+  runs: readonly RunMetrics[],
+  peakRssMB: number,
+): ScenarioReport {
+  const of = (pick: (run: RunMetrics) => number) => median(runs.map(pick));
+  return {
+    name,
+    description,
+    ...(baseline ? { baseline } : {}),
+    runs,
+    median: {
+      reqPerSec: of((r) => r.reqPerSec),
+      p50Ms: of((r) => r.p50Ms),
+      p99Ms: of((r) => r.p99Ms),
+      cpuUsPerReq: of((r) => r.cpuUsPerReq),
+      rssMB: of((r) => r.rssMB),
+    },
+    peakRssMB,
+  };
+}
+
+export function ratio(scenario: ScenarioReport, baseline: ScenarioReport): Ratio {
+  const over = (pick: (m: MedianMetrics) => number) => pick(scenario.median) / pick(baseline.median);
+  return {
+    scenario: scenario.name,
+    baseline: baseline.name,
+    reqPerSec: over((m) => m.reqPerSec),
+    p50Ms: over((m) => m.p50Ms),
+    p99Ms: over((m) => m.p99Ms),
+    cpuUsPerReq: over((m) => m.cpuUsPerReq),
+  };
+}
+
+const fixed = (digits: number) => (value: number) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+const times = (value: number) => `${fixed(2)(value)}x`;
+const thousands = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
+
+function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  // The first column is text (left-aligned); the rest are numbers (right-aligned).
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+export function formatResults(scenarios: readonly ScenarioReport[], ratios: readonly Ratio[]): string {
+  const primary = (report: ScenarioReport) => ratios.find((r) => r.scenario === report.name && r.baseline === report.baseline);
+  const rows = scenarios.map((report) => {
+    const vs = primary(report);
+    const failed = report.runs.some((run) => run.errors > 0 || run.timeouts > 0) ? ' (!)' : '';
+    return [
+      report.name + failed,
+      thousands(report.median.reqPerSec),
+      fixed(2)(report.median.p50Ms),
+      fixed(2)(report.median.p99Ms),
+      fixed(1)(report.median.cpuUsPerReq),
+      fixed(1)(report.median.rssMB),
+      fixed(1)(report.peakRssMB),
+      vs ? `${times(vs.reqPerSec)} ${vs.baseline}` : 'baseline',
+    ];
+  });
+  const table = renderTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'RSS MB', 'peak MB', 'req/s vs baseline'], rows);
+
+  const ratioRows = ratios.map((r) => [
+    `${r.scenario} / ${r.baseline}`,
+    times(r.reqPerSec),
+    times(r.p50Ms),
+    times(r.p99Ms),
+    times(r.cpuUsPerReq),
+  ]);
+  const ratioTable = renderTable(['ratio (medians)', 'req/s', 'p50', 'p99', 'CPU/req'], ratioRows);
+
+  const anyFailed = rows.some((row) => row[0]!.endsWith('(!)'));
+  return [
+    table,
+    anyFailed ? '(!) some requests failed or timed out in this scenario: see errors/timeouts in the JSON' : undefined,
+    '',
+    ratioTable,
+    '',
+    'Medians of the measured runs. CPU us/req and RSS are the server under test only (for proxies,',
+    "the origin's CPU per request is in the JSON). peak MB is the kernel's RSS high-water mark.",
+  ]
+    .filter((line) => line !== undefined)
+    .join('\n');
+}
+
+export function environment(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    totalMemMB: Math.round(os.totalmem() / MiB),
+  };
+}
+
+export async function writeJson(file: string, data: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
+}
