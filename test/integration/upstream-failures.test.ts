@@ -1,0 +1,111 @@
+// What the upstream and clients get wrong: refused, reset, silent upstreams; oversized bodies;
+// hop-by-hop headers. None of it is recorded and none of it stops paymock.
+import assert from 'node:assert/strict';
+import { access, readFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { test } from 'node:test';
+import { startPaymock } from '../../src/index.js';
+import { send } from '../support/client.js';
+import { startFakeUpstream } from '../support/fake-upstream.js';
+import { tempDir } from '../support/tmp.js';
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('an upstream that is down answers 502 with the reason, is not recorded, and paymock stays up', async (t) => {
+  const dir = await tempDir(t);
+  const port = await closedPort();
+  const recorder = await startPaymock({ mode: 'record', cassette: 'down', upstream: `http://127.0.0.1:${port}`, port: 0, cassettesDir: dir, log: 'silent' });
+  t.after(() => recorder.stop());
+  for (let i = 0; i < 3; i++) {
+    const got = await send(`${recorder.url}/gateway.do`, { method: 'POST', body: 'a=1' });
+    assert.equal(got.status, 502);
+    assert.equal(got.headers['x-paymock-source'], 'upstream');
+    assert.match(got.body.toString(), new RegExp(`upstream http://127\\.0\\.0\\.1:${port} failed: ECONNREFUSED`));
+  }
+  const summary = await recorder.stop();
+  assert.equal(summary.cassette?.recorded, 0);
+  await assert.rejects(access(path.join(dir, 'down.json')), 'no cassette file was written');
+});
+
+test('an upstream that resets the connection is a 502; one that never answers is a 504', async (t) => {
+  const dir = await tempDir(t);
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('GET', '/reset', () => 'reset');
+  upstream.route('GET', '/hang', () => 'hang');
+  upstream.route('GET', '/ok', () => ({ body: 'fine' }));
+  const recorder = await startPaymock({ mode: 'record', cassette: 'bad', upstream: upstream.url, upstreamTimeoutMs: 300, port: 0, cassettesDir: dir, log: 'silent' });
+  t.after(() => recorder.stop());
+
+  const reset = await send(`${recorder.url}/reset`);
+  assert.equal(reset.status, 502);
+  assert.match(reset.body.toString(), /ECONNRESET|socket hang up/);
+  const hang = await send(`${recorder.url}/hang`);
+  assert.equal(hang.status, 504);
+  assert.match(hang.body.toString(), /did not answer within 300 ms/);
+  const ok = await send(`${recorder.url}/ok`);
+  assert.equal(ok.status, 200);
+
+  await recorder.stop();
+  const file = JSON.parse(await readFile(path.join(dir, 'bad.json'), 'utf8'));
+  assert.deepEqual(file.interactions.map((i: { api: string }) => i.api), ['GET /ok'], 'only the good exchange was recorded');
+});
+
+test('a body over the limit gets 413 before anything is forwarded', async (t) => {
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('POST', '/gateway.do', () => ({ body: 'ok' }));
+  const proxy = await startPaymock({ mode: 'passthrough', upstream: upstream.url, maxBodyBytes: 1000, port: 0, log: 'silent' });
+  t.after(() => proxy.stop());
+  const declared = await send(`${proxy.url}/gateway.do`, { method: 'POST', body: 'x'.repeat(2000) });
+  assert.equal(declared.status, 413);
+  assert.match(declared.body.toString(), /over the limit of 1000 bytes/);
+  const chunked = await send(`${proxy.url}/gateway.do`, { method: 'POST', body: 'y'.repeat(5000), headers: { 'Transfer-Encoding': 'chunked' } });
+  assert.equal(chunked.status, 413);
+  const fits = await send(`${proxy.url}/gateway.do`, { method: 'POST', body: 'z'.repeat(1000) });
+  assert.equal(fits.status, 200);
+  assert.equal(upstream.received.length, 1, 'only the request within the limit reached the upstream');
+});
+
+test('hop-by-hop headers are not forwarded; end-to-end headers are, and Host names the upstream', async (t) => {
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('GET', '/echo', () => ({ headers: { 'Keep-Alive': 'timeout=9', 'X-Up': '1' }, body: 'ok' }));
+  const proxy = await startPaymock({ mode: 'passthrough', upstream: upstream.url, port: 0, log: 'silent' });
+  t.after(() => proxy.stop());
+  const got = await send(`${proxy.url}/echo`, {
+    headers: { Connection: 'keep-alive, X-Drop-Me', 'X-Drop-Me': '1', 'Proxy-Connection': 'keep-alive', 'Proxy-Authorization': 'Basic Zm9v', 'X-Keep': 'yes' },
+  });
+  assert.equal(got.status, 200);
+  assert.equal(got.headers['x-up'], '1');
+  const seen = upstream.received[0]!.headers;
+  assert.equal(seen['x-keep'], 'yes');
+  assert.equal(seen['x-drop-me'], undefined);
+  assert.equal(seen['proxy-connection'], undefined);
+  assert.equal(seen['proxy-authorization'], undefined);
+  assert.equal(seen.host, `127.0.0.1:${upstream.port}`);
+});
+
+test('with no upstream, an origin-form request in a forwarding mode is a clear 502, not a loop', async (t) => {
+  const proxy = await startPaymock({ mode: 'passthrough', port: 0, log: 'silent' });
+  t.after(() => proxy.stop());
+  const got = await send(`${proxy.url}/gateway.do`);
+  assert.equal(got.status, 502);
+  assert.match(got.body.toString(), /no upstream: start paymock with --upstream URL/);
+});
+
+test('mock mode with nothing configured answers a loud miss listing the key fields', async (t) => {
+  const proxy = await startPaymock({ port: 0, log: 'silent' });
+  t.after(() => proxy.stop());
+  const got = await send(`${proxy.url}/anything?b=2&a=1`);
+  assert.equal(got.headers['x-paymock-miss'], '1');
+  assert.match(got.body.toString(), /no rule or default answers this request \(mode mock\)/);
+  assert.match(got.body.toString(), /query: "a=1&b=2"/);
+});
