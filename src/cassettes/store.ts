@@ -18,6 +18,8 @@ export interface CassetteStore {
   readonly interactions: readonly StoredInteraction[];
   /** Interactions appended since the store was opened. */
   readonly appended: number;
+  /** Whole-file writes done since the store was opened (one per flush window, not per append). */
+  readonly writes: number;
   append(interaction: StoredInteraction): void;
   /** Write everything appended so far; resolves when it is on disk. */
   flush(): Promise<void>;
@@ -73,6 +75,7 @@ export async function openCassette(
   if (options.upstream && !db.data.upstream) db.data.upstream = options.upstream;
 
   let appended = 0;
+  let writes = 0;
   let pending = 0;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -88,6 +91,7 @@ export async function openCassette(
       try {
         await mkdir(path.dirname(file), { recursive: true });
         await db.write();
+        writes++;
       } catch (error) {
         pending += batch; // still in memory: the next flush tries again
         throw new PaymockError('CASSETTE_WRITE', `could not write cassette ${file}: ${(error as Error).message}`, { cause: error });
@@ -109,6 +113,9 @@ export async function openCassette(
     },
     get appended() {
       return appended;
+    },
+    get writes() {
+      return writes;
     },
     append(interaction) {
       db.data.interactions.push(interaction);

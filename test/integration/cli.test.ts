@@ -1,0 +1,107 @@
+// The real command line in a child process: the startup line, signals that flush and exit 0,
+// option errors that say what is accepted, and the cassette commands.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { send } from '../support/client.js';
+import { startFakeUpstream } from '../support/fake-upstream.js';
+import { tempDir } from '../support/tmp.js';
+
+const BIN = path.resolve('bin/paymock.js');
+
+interface Proc {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+function paymock(args: string[], cwd: string): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return { child, stdout: () => stdout, exited };
+}
+
+async function output(proc: Proc) {
+  return proc.exited;
+}
+
+/** Wait for the one startup line and return the URL it names. */
+async function started(proc: Proc): Promise<{ url: string; line: string }> {
+  const deadline = Date.now() + 20_000;
+  while (!proc.stdout().includes('\n')) {
+    if (proc.child.exitCode !== null || Date.now() > deadline) throw new Error(`paymock did not start: ${proc.stdout()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const line = proc.stdout().split('\n')[0]!;
+  const url = /listening on (http:\/\/\S+)/.exec(line)?.[1];
+  assert.ok(url, `startup line names the URL: ${line}`);
+  return { url, line };
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`${signal} while recording flushes every answered exchange and exits 0`, async (t) => {
+    const dir = await tempDir(t);
+    const upstream = await startFakeUpstream();
+    t.after(() => upstream.close());
+    upstream.route('GET', '/n', (req) => ({ body: req.url }));
+    // A long flush window: only the signal handler's flush can have written these.
+    await writeFile(path.join(dir, 'paymock.json'), JSON.stringify({ flushIntervalMs: 60_000, log: 'silent' }));
+    const proc = paymock(['record', 'sig', '--upstream', upstream.url, '--port', '0', '--config', 'paymock.json'], dir);
+    const { url, line } = await started(proc);
+    assert.match(line, /^paymock \S+ listening on http:\/\/127\.0\.0\.1:\d+ \(mode record, cassette sig, upstream http:\/\/127\.0\.0\.1:\d+\)$/);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => send(`${url}/n?i=${i}`)));
+    proc.child.kill(signal);
+    const { code, stdout } = await output(proc);
+    assert.equal(code, 0);
+    assert.match(stdout, /20 new interaction\(s\) written/);
+    const file = JSON.parse(await readFile(path.join(dir, 'cassettes', 'sig.json'), 'utf8'));
+    assert.equal(file.interactions.length, 20);
+  });
+}
+
+test('a bad option exits 2 and prints what is accepted', async (t) => {
+  const dir = await tempDir(t);
+  const { code, stderr } = await output(paymock(['start', '--mode', 'recrod', '--port', '99999'], dir));
+  assert.equal(code, 2);
+  assert.match(stderr, /mode: expected one of mock, record, replay, auto, passthrough/);
+  assert.match(stderr, /port: /);
+  const noCassette = await output(paymock(['start', '--mode', 'replay'], dir));
+  assert.equal(noCassette.code, 2);
+  assert.match(noCassette.stderr, /cassette: mode replay needs a cassette name \(--cassette NAME\)/);
+  const badUrl = await output(paymock(['record', 'x', '--upstream', 'ftp://example'], dir));
+  assert.match(badUrl.stderr, /upstream: expected an http:\/\/ or https:\/\/ URL/);
+  const unknown = await output(paymock(['start', '--bogus'], dir));
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /unknown option '--bogus'/);
+});
+
+test('cassettes ls and show describe what was recorded, and ls flags a broken file', async (t) => {
+  const dir = await tempDir(t);
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('POST', '/gateway.do', () => ({ body: 'ok' }));
+  const proc = paymock(['record', 'shop/pay', '--upstream', upstream.url, '--port', '0', '--log', 'silent'], dir);
+  const { url } = await started(proc);
+  await send(`${url}/gateway.do?method=alipay.trade.pay`, { method: 'POST', body: 'x=1' });
+  proc.child.kill('SIGTERM');
+  assert.equal((await output(proc)).code, 0);
+
+  const ls = await output(paymock(['cassettes', 'ls'], dir));
+  assert.equal(ls.code, 0);
+  assert.match(ls.stdout, /^shop\/pay\t1 interaction\(s\)\t1 api\(s\)/m);
+  const show = await output(paymock(['cassettes', 'show', 'shop/pay'], dir));
+  assert.match(show.stdout, /#0 .* POST http:\/\/127\.0\.0\.1:\d+\/gateway\.do\?method=alipay\.trade\.pay -> 200/);
+  assert.match(show.stdout, /key [0-9a-f]{24}: .*query="method=alipay\.trade\.pay"/);
+
+  await writeFile(path.join(dir, 'cassettes', 'zz-broken.json'), '{ nope');
+  const broken = await output(paymock(['cassettes', 'ls'], dir));
+  assert.equal(broken.code, 1);
+  assert.match(broken.stdout, /^zz-broken\tBROKEN: cassette .*zz-broken\.json is not valid JSON/m);
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import iconv from 'iconv-lite';
+import { declaredCharset, fromStored, makeBody, toStored } from '../../src/core/body.js';
+import { parseForm, sortedForm } from '../../src/core/form.js';
+
+const XML_TYPE: Array<[string, string]> = [['Content-Type', 'text/xml']];
+
+test('a GBK XML body is decoded by its declaration and stored as text plus charset', () => {
+  const bytes = iconv.encode('<?xml version="1.0" encoding="GBK"?><a>支付宝</a>', 'gbk');
+  const body = makeBody(bytes, XML_TYPE);
+  assert.equal(body.charset, 'GBK');
+  assert.equal(body.text, '<?xml version="1.0" encoding="GBK"?><a>支付宝</a>');
+  const stored = toStored(body);
+  assert.deepEqual(stored, { charset: 'GBK', text: body.text });
+  assert.ok(fromStored(stored).bytes.equals(bytes));
+});
+
+test('the Content-Type charset wins over the XML declaration', () => {
+  const bytes = Buffer.from('<?xml version="1.0" encoding="GBK"?><a>x</a>');
+  assert.equal(declaredCharset([['content-type', 'text/xml; charset=UTF-8']], bytes), 'UTF-8');
+  assert.equal(declaredCharset([['content-type', 'text/xml']], bytes), 'GBK');
+  assert.equal(declaredCharset([['content-type', 'text/xml; charset=no-such-charset']], bytes), 'GBK');
+});
+
+test('bytes that do not round-trip through their charset are stored as base64', () => {
+  const invalidUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
+  const body = makeBody(invalidUtf8, [['Content-Type', 'application/json; charset=utf-8']]);
+  assert.equal(body.text, undefined);
+  assert.deepEqual(toStored(body), { base64: invalidUtf8.toString('base64') });
+  assert.ok(fromStored(toStored(body)).bytes.equals(invalidUtf8));
+});
+
+test('binary without a text content type is stored as base64; empty is empty text', () => {
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00]);
+  assert.ok('base64' in toStored(makeBody(png, [['Content-Type', 'image/png']])));
+  assert.ok('base64' in toStored(makeBody(png, [])), 'NUL bytes without a type mean binary');
+  assert.deepEqual(toStored(makeBody(Buffer.alloc(0), [])), { charset: 'utf-8', text: '' });
+});
+
+test('a GBK form decodes percent-escapes as GBK and + as a space', () => {
+  const gbk = iconv.encode('测试 商品', 'gbk');
+  const escaped = [...gbk].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  assert.deepEqual(parseForm(`trans_name=${escaped}&memo=a+b`, 'GBK'), [['trans_name', '测试 商品'], ['memo', 'a b']]);
+  assert.deepEqual(parseForm('x=%E4%B8%AD'), [['x', '中']]);
+  assert.equal(sortedForm([['b', '2'], ['a', '9'], ['a', '1']]), 'a=1&a=9&b=2');
+});

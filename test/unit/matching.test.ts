@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ReplayIndex } from '../../src/cassettes/replay-index.js';
+import { makeKey } from '../../src/core/match-key.js';
+import { formatNearMisses, nearestMisses } from '../../src/core/near-miss.js';
+
+test('identical requests recorded N times replay in order, then the last repeats', () => {
+  const index = new ReplayIndex();
+  const a = makeKey({ path: '/a' });
+  const b = makeKey({ path: '/b' });
+  index.add(0, a);
+  index.add(1, b);
+  index.add(2, a);
+  index.add(3, a);
+  assert.deepEqual([index.take(a.hash), index.take(a.hash), index.take(a.hash), index.take(a.hash)], [0, 2, 3, 3]);
+  assert.equal(index.take(makeKey({ path: '/c' }).hash), undefined);
+  assert.deepEqual(index.unused(4), [1]);
+  assert.equal(index.size, 2);
+});
+
+test('near misses rank by the weight of differing fields and name them', () => {
+  const actual = makeKey({ method: 'POST', path: '/pay', body: 'amount=2' });
+  const candidates = [
+    { key: makeKey({ method: 'GET', path: '/query', body: 'amount=2' }), label: 'far' },
+    { key: makeKey({ method: 'POST', path: '/pay', body: 'amount=1' }), label: 'near' },
+  ];
+  const misses = nearestMisses(actual, candidates);
+  assert.deepEqual(misses.map((m) => m.label), ['near', 'far']);
+  assert.deepEqual(misses[0]!.differences, [{ field: 'body', expected: 'amount=1', actual: 'amount=2' }]);
+  assert.match(formatNearMisses(misses), /1\. near differs in 1 field\(s\):\n {7}body: expected "amount=1", got "amount=2"/);
+});
+
+test('the hash depends on every field and not on the order they are given in', () => {
+  assert.equal(makeKey({ a: '1', b: '2' }).hash, makeKey({ b: '2', a: '1' }).hash);
+  assert.notEqual(makeKey({ a: '1', b: '2' }).hash, makeKey({ a: '1', b: '3' }).hash);
+  assert.notEqual(makeKey({ a: '1b', b: '' }).hash, makeKey({ a: '1', b: 'b' }).hash);
+});
