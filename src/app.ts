@@ -1,5 +1,6 @@
 // Assembles one paymock: config -> cassette, upstream, pipeline, front door, admin.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from './admin/api.js';
 import { CassetteSession, type CassetteSummary } from './cassettes/session.js';
@@ -12,6 +13,8 @@ import type { Source } from './core/types.js';
 import { DIALECTS } from './dialects/index.js';
 import { createFrontDoor } from './server/front-door.js';
 import { createUpstream, type Upstream } from './server/upstream.js';
+import { loadAuthority } from './tls/authority.js';
+import { interceptMatcher } from './tls/intercept.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -35,6 +38,16 @@ export interface RunningPaymock {
 
 export interface StartDeps {
   readonly log?: Logger;
+}
+
+async function readPemFile(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new PaymockError('CONFIG_INVALID', `cannot read --upstream-ca ${file}: ${error.message}`, { cause: error });
+  });
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new PaymockError('CONFIG_INVALID', `--upstream-ca ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  }
+  return text;
 }
 
 /** Refuse to forward an origin-form request to paymock itself when no upstream is set. */
@@ -72,10 +85,25 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         )
       : undefined;
 
+  // Created (once per install) or loaded in the background; the first interception waits for it.
+  const authority = loadAuthority({
+    dir: config.caDir,
+    ...(config.caCert && config.caKey ? { certFile: config.caCert, keyFile: config.caKey } : {}),
+    log,
+  });
+  authority.catch((error: Error) => log.warn(`HTTPS interception is unavailable: ${error.message}`));
+  const upstreamCa = config.upstreamCa ? [await readPemFile(config.upstreamCa)] : undefined;
+  if (config.insecureUpstream) log.warn('upstream TLS certificates are NOT verified (--insecure-upstream)');
+
   let port = config.port;
   const self = () => [`${config.host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
   const upstream = guardSelf(
-    createUpstream({ timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: config.maxResponseBytes, verifyTls: true }),
+    createUpstream({
+      timeoutMs: config.upstreamTimeoutMs,
+      maxResponseBytes: config.maxResponseBytes,
+      verifyTls: !config.insecureUpstream,
+      ...(upstreamCa ? { ca: upstreamCa } : {}),
+    }),
     self,
   );
   const parts: PipelineParts = { mode: config.mode, dialects: DIALECTS, rules: [], defaults: [], cassette, upstream, log };
@@ -101,6 +129,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         return { name, loaded, recorded };
       },
     }),
+    connect: { intercept: interceptMatcher(config.intercept), authority: () => authority },
     log,
   });
 

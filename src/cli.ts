@@ -18,6 +18,12 @@ interface ServeFlags {
   maxBodyBytes?: string;
   upstreamTimeoutMs?: string;
   log?: string;
+  intercept?: string;
+  caDir?: string;
+  caCert?: string;
+  caKey?: string;
+  upstreamCa?: string;
+  insecureUpstream?: boolean;
 }
 
 function serveOptions(command: Command, withMode: boolean): Command {
@@ -33,7 +39,13 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--cassettes-dir <dir>', 'where cassettes live (default: cassettes)')
     .option('--max-body-bytes <n>', 'largest request body accepted, larger gets 413 (default: 10485760)')
     .option('--upstream-timeout-ms <n>', 'how long to wait for the upstream before 504 (default: 30000)')
-    .option('--log <level>', 'silent | info | debug (default: info)');
+    .option('--log <level>', 'silent | info | debug (default: info)')
+    .option('--intercept <hosts>', 'hosts whose HTTPS is decrypted: host,*.example.com or * (default: the Alipay gateways)')
+    .option('--ca-dir <dir>', 'where the generated CA and leaf certificates live (default: .paymock)')
+    .option('--ca-cert <file>', 'use this CA certificate instead of the generated one (with --ca-key)')
+    .option('--ca-key <file>', 'the private key of --ca-cert')
+    .option('--upstream-ca <file>', 'also trust this CA (PEM) for upstream TLS, e.g. a private sandbox')
+    .option('--insecure-upstream', 'do not verify upstream TLS certificates (prints a warning)');
 }
 
 function printSummary(summary: StopSummary): void {

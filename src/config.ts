@@ -4,11 +4,18 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaymockError } from './core/errors.js';
 import { formatIssues, jsonErrorWhere } from './core/schema-error.js';
+import { ALIPAY_HOSTS } from './tls/intercept.js';
 
 export const MODES = ['mock', 'record', 'replay', 'auto', 'passthrough'] as const;
 export type Mode = (typeof MODES)[number];
 
 const MiB = 1024 * 1024;
+
+/** `host,*.example.com` from a flag, or a list from a config file. */
+const HostList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((host) => host.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^(\*|(\*\.)?[\w.-]+|\[?[0-9a-fA-F:.]+\]?)$/, 'expected host names, *.domain or *')));
 
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. https://openapi.alipay.com' });
 
@@ -26,9 +33,18 @@ export const OptionsSchema = z
     upstreamTimeoutMs: z.coerce.number().int().positive().default(30_000),
     flushIntervalMs: z.coerce.number().int().min(0).default(100),
     log: z.enum(['silent', 'info', 'debug'], { error: 'expected silent, info or debug' }).default('info'),
+    intercept: HostList.default([...ALIPAY_HOSTS]),
+    caDir: z.string().min(1).default('.paymock'),
+    caCert: z.string().min(1).optional(),
+    caKey: z.string().min(1).optional(),
+    upstreamCa: z.string().min(1).optional(),
+    insecureUpstream: z.boolean().default(false),
   })
   .strict()
   .superRefine((options, ctx) => {
+    if (Boolean(options.caCert) !== Boolean(options.caKey)) {
+      ctx.addIssue({ code: 'custom', path: [options.caCert ? 'caKey' : 'caCert'], message: 'give both --ca-cert and --ca-key, or neither' });
+    }
     if (['record', 'replay', 'auto'].includes(options.mode) && !options.cassette) {
       ctx.addIssue({ code: 'custom', path: ['cassette'], message: `mode ${options.mode} needs a cassette name (--cassette NAME)` });
     }

@@ -1,10 +1,14 @@
-// CONNECT tunnels. The first bytes inside the tunnel decide: a TLS ClientHello is passed
-// through blind (interception with paymock's CA comes with the TLS work), anything else is
-// plain HTTP and is fed back into the same HTTP server, remembering the tunnel's origin.
+// CONNECT tunnels. The first bytes inside the tunnel decide: a TLS ClientHello to an
+// intercepted host is answered with a leaf certificate from paymock's CA, to any other host it
+// is passed through blind; anything else is plain HTTP. Decrypted and plain requests are fed
+// back into the same HTTP server, remembering the tunnel's origin.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/log.js';
+import type { CertificateAuthority } from '../tls/authority.js';
+import type { InterceptMatcher } from '../tls/intercept.js';
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -51,7 +55,37 @@ function blindTunnel(client: Duplex, target: Authority, first: Buffer, tunnels: 
   upstream.on('close', close);
 }
 
-export function handleConnect(server: Server, tunnels: Set<Duplex>, log: Logger) {
+export interface ConnectOptions {
+  readonly intercept: InterceptMatcher;
+  readonly authority: () => Promise<CertificateAuthority>;
+  readonly log: Logger;
+}
+
+/** Feed a tunnel's socket (plain, or TLS we terminate) to the HTTP server as a connection. */
+function serve(server: Server, socket: Duplex, origin: string, tunnels: Set<Duplex>): void {
+  tunnelOrigins.set(socket, origin);
+  tunnels.add(socket);
+  socket.on('close', () => tunnels.delete(socket));
+  server.emit('connection', socket);
+}
+
+async function intercept(server: Server, socket: net.Socket, target: Authority, tunnels: Set<Duplex>, options: ConnectOptions) {
+  let context: tls.SecureContext;
+  try {
+    context = (await options.authority()).contextFor(target.host);
+  } catch (error) {
+    options.log.warn(`cannot intercept ${target.host}: ${(error as Error).message}`);
+    socket.destroy();
+    return;
+  }
+  // The ClientHello was unshifted back onto the socket; TLSSocket reads buffered data first.
+  const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+  secure.on('error', (error) => options.log.debug(`TLS with client for ${target.host} failed: ${error.message}`));
+  serve(server, secure, originOf(target, 'https'), tunnels);
+}
+
+export function handleConnect(server: Server, tunnels: Set<Duplex>, options: ConnectOptions) {
+  const { log } = options;
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => log.debug(`tunnel client error: ${error.message}`));
     const target = parseAuthority(req.url);
@@ -61,15 +95,16 @@ export function handleConnect(server: Server, tunnels: Set<Duplex>, log: Logger)
     }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     const route = (first: Buffer) => {
-      if (first[0] === TLS_HANDSHAKE) {
+      if (first[0] === TLS_HANDSHAKE && !options.intercept(target.host)) {
         blindTunnel(socket, target, first, tunnels, log);
         return;
       }
-      tunnelOrigins.set(socket, originOf(target, 'http'));
-      tunnels.add(socket);
-      socket.on('close', () => tunnels.delete(socket));
       socket.unshift(first);
-      server.emit('connection', socket);
+      if (first[0] === TLS_HANDSHAKE) {
+        void intercept(server, socket as net.Socket, target, tunnels, options);
+        return;
+      }
+      serve(server, socket, originOf(target, 'http'), tunnels);
       // We paused the socket to peek; the HTTP server's data listener does not undo that.
       socket.resume();
     };

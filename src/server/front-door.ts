@@ -8,7 +8,7 @@ import { describe, statusFor } from '../core/errors.js';
 import { fromRaw, headerValue, setHeader, toRaw } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
 import type { HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
-import { handleConnect, tunnelOrigins } from './connect.js';
+import { handleConnect, tunnelOrigins, type ConnectOptions } from './connect.js';
 import { readBody } from './read-body.js';
 
 export const ADMIN_PREFIX = '/__paymock/';
@@ -19,6 +19,7 @@ export interface FrontDoorOptions {
   readonly gatewayOrigin: () => string | undefined;
   readonly handle: (request: HttpRequest) => Promise<{ response: HttpResponse; outcome: Outcome }>;
   readonly admin: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly connect: Omit<ConnectOptions, 'log'>;
   readonly log: Logger;
 }
 
@@ -81,7 +82,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       if (--inFlight === 0) drained?.();
     });
     const target = req.url ?? '/';
-    if (target.startsWith(ADMIN_PREFIX) && !tunnelOrigins.has(req.socket)) {
+    // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline.
+    if (target.startsWith(ADMIN_PREFIX)) {
       options.admin(req, res);
       return;
     }
@@ -98,7 +100,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   };
 
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void onRequest(req, res));
-  server.on('connect', handleConnect(server, tunnels, log));
+  server.on('connect', handleConnect(server, tunnels, { ...options.connect, log }));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     log.debug(`client error: ${error.code ?? ''} ${error.message}`);
     if (socket.writable && error.code !== 'ECONNRESET') {

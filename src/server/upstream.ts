@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { PassThrough } from 'node:stream';
+import tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { makeBody } from '../core/body.js';
 import { PaymockError } from '../core/errors.js';
@@ -76,7 +77,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     keepAlive: true,
     maxSockets: 256,
     rejectUnauthorized: options.verifyTls,
-    ...(options.ca ? { ca: [...options.ca] } : {}),
+    // Extra CAs are added to Node's bundled roots, not put in their place.
+    ...(options.ca ? { ca: [...tls.rootCertificates, ...options.ca] } : {}),
   });
   const pending = new WeakMap<http.IncomingMessage, Pending>();
   const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, changeOrigin: true, prependPath: false, xfwd: false });

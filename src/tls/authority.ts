@@ -1,0 +1,159 @@
+// paymock's certificate authority: created once per install in `.paymock/` (or loaded from
+// --ca-cert/--ca-key), and the leaf certificates it mints per host, cached in memory and on disk.
+// Every leaf shares one key pair (as mitmproxy does), so minting is one signature, not a keygen.
+import { createPrivateKey, createPublicKey, generateKeyPair, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
+import { PaymockError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { createCaCertificate, issueLeafCertificate } from './x509.js';
+
+const generate = promisify(generateKeyPair);
+const RENEW_BEFORE_MS = 7 * 24 * 60 * 60 * 1000;
+const LOCK_STALE_MS = 60_000;
+
+export interface AuthorityOptions {
+  /** Where the generated CA, the shared leaf key and the leaf cache live. */
+  readonly dir: string;
+  /** An existing CA to use instead of the generated one (both or neither). */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly log: Logger;
+}
+
+export interface CertificateAuthority {
+  readonly certPem: string;
+  readonly certFile: string;
+  /** A TLS context presenting a certificate for `host`, minted on first use. */
+  contextFor(host: string): tls.SecureContext;
+  /** Leaves minted (not loaded from cache) since start. */
+  readonly minted: number;
+}
+
+async function rsaPair(): Promise<{ publicKey: string; privateKey: string }> {
+  return generate('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+}
+
+/** Secrets are written 0600 (and chmod-ed, since an existing umask or file may differ). */
+async function writeSecret(file: string, pem: string): Promise<void> {
+  await writeFile(file, pem, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+/** One process creates the CA; others that start at the same time wait for its files. */
+async function withCreationLock(dir: string, create: () => Promise<void>, done: () => boolean): Promise<void> {
+  const lock = path.join(dir, 'ca.lock');
+  for (let waited = 0; ; waited += 50) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.close();
+      try {
+        if (!done()) await create();
+      } finally {
+        await rm(lock, { force: true });
+      }
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (done()) return;
+      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > LOCK_STALE_MS) await rm(lock, { force: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+async function readPem(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PaymockError('CONFIG_INVALID', `cannot read ${what} ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export async function loadAuthority(options: AuthorityOptions): Promise<CertificateAuthority> {
+  const dir = path.resolve(options.dir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const certFile = path.resolve(options.certFile ?? path.join(dir, 'ca.pem'));
+  const keyFile = path.resolve(options.keyFile ?? path.join(dir, 'ca-key.pem'));
+  const leafKeyFile = path.join(dir, 'leaf-key.pem');
+
+  if (!options.certFile) {
+    await withCreationLock(
+      dir,
+      async () => {
+        const [ca, leaf] = await Promise.all([rsaPair(), rsaPair()]);
+        await writeSecret(keyFile, ca.privateKey);
+        await writeSecret(leafKeyFile, leaf.privateKey);
+        // The certificate last: its presence is what tells other processes the CA is complete.
+        const cert = createCaCertificate(ca.publicKey, ca.privateKey, { commonName: 'paymock local CA' });
+        await writeFile(`${certFile}.tmp`, cert, { mode: 0o644 });
+        renameSync(`${certFile}.tmp`, certFile);
+        options.log.info(`created a CA for HTTPS interception: ${certFile} (run "paymock ca" to see how to trust it)`);
+      },
+      () => existsSync(certFile) && existsSync(keyFile),
+    );
+  }
+  if (!existsSync(leafKeyFile)) {
+    await withCreationLock(dir, async () => writeSecret(leafKeyFile, (await rsaPair()).privateKey), () => existsSync(leafKeyFile));
+  }
+
+  const certPem = await readPem(certFile, 'CA certificate');
+  const caKey: KeyObject = createPrivateKey(await readPem(keyFile, 'CA key'));
+  let caCert: X509Certificate;
+  try {
+    caCert = new X509Certificate(certPem);
+  } catch (error) {
+    throw new PaymockError('CONFIG_INVALID', `CA certificate ${certFile} is not a PEM certificate: ${(error as Error).message}`, { cause: error });
+  }
+  if (!caCert.checkPrivateKey(caKey)) {
+    throw new PaymockError('CONFIG_INVALID', `CA key ${keyFile} does not belong to CA certificate ${certFile}`);
+  }
+  if (((await stat(keyFile)).mode & 0o077) !== 0) options.log.warn(`CA key ${keyFile} is readable by other users: chmod 600 it`);
+
+  const leafKeyPem = await readPem(leafKeyFile, 'leaf key');
+  const leafSpki = createPublicKey(leafKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+  const cacheDir = path.join(dir, 'certs', caCert.fingerprint256.replaceAll(':', '').slice(0, 16).toLowerCase());
+  mkdirSync(cacheDir, { recursive: true });
+
+  const contexts = new Map<string, tls.SecureContext>();
+  let minted = 0;
+
+  const cachedLeaf = (file: string): string | undefined => {
+    if (!existsSync(file)) return undefined;
+    const pem = readFileSync(file, 'utf8');
+    const leaf = new X509Certificate(pem);
+    const fresh = Date.parse(leaf.validTo) - Date.now() > RENEW_BEFORE_MS;
+    return fresh && leaf.checkIssued(caCert) && leaf.verify(caCert.publicKey) ? pem : undefined;
+  };
+
+  return {
+    certPem,
+    certFile,
+    get minted() {
+      return minted;
+    },
+    contextFor(host) {
+      const known = contexts.get(host);
+      if (known) return known;
+      const file = path.join(cacheDir, `${host.replace(/[^\w.-]/g, '_')}.pem`);
+      let cert = cachedLeaf(file);
+      if (!cert) {
+        cert = issueLeafCertificate(host, leafSpki, certPem, caKey);
+        minted++;
+        writeFileSync(`${file}.tmp`, cert);
+        renameSync(`${file}.tmp`, file);
+      }
+      const context = tls.createSecureContext({ key: leafKeyPem, cert: `${cert}${certPem}` });
+      contexts.set(host, context);
+      return context;
+    },
+  };
+}
