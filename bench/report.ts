@@ -13,6 +13,8 @@ export interface RunMetrics {
   readonly rssMB: number;
   /** For proxies: the origin's CPU per response, so the whole chain's cost can be seen. */
   readonly originCpuUsPerReq?: number;
+  /** The load generator's CPU over the run, in % of one core: near 100 it, not the server, is the limit. */
+  readonly loadgenCpuPct: number;
   readonly requests: number;
   readonly errors: number;
   readonly timeouts: number;
@@ -29,6 +31,8 @@ export interface ScenarioReport {
   readonly baseline?: string;
   readonly runs: readonly RunMetrics[];
   readonly median: MedianMetrics;
+  /** Resident memory once started, before any load. */
+  readonly idleRssMB: number;
   /** Kernel high-water mark over the server's whole life in this bench. */
   readonly peakRssMB: number;
 }
@@ -58,6 +62,9 @@ export const NOISE_NOTE =
 
 export const MiB = 1024 * 1024;
 
+/** autocannon is single-threaded: past this share of a core it is the bottleneck, not the server. */
+const LOADGEN_SATURATED_PCT = 90;
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -65,19 +72,19 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function summarise(
-  name: string,
-  description: string,
-  baseline: string | undefined,
-  runs: readonly RunMetrics[],
-  peakRssMB: number,
-): ScenarioReport {
-  const of = (pick: (run: RunMetrics) => number) => median(runs.map(pick));
+export interface ScenarioInput {
+  readonly name: string;
+  readonly description: string;
+  readonly baseline?: string;
+  readonly runs: readonly RunMetrics[];
+  readonly idleRssMB: number;
+  readonly peakRssMB: number;
+}
+
+export function summarise(input: ScenarioInput): ScenarioReport {
+  const of = (pick: (run: RunMetrics) => number) => median(input.runs.map(pick));
   return {
-    name,
-    description,
-    ...(baseline ? { baseline } : {}),
-    runs,
+    ...input,
     median: {
       reqPerSec: of((r) => r.reqPerSec),
       p50Ms: of((r) => r.p50Ms),
@@ -85,7 +92,6 @@ export function summarise(
       cpuUsPerReq: of((r) => r.cpuUsPerReq),
       rssMB: of((r) => r.rssMB),
     },
-    peakRssMB,
   };
 }
 
@@ -114,13 +120,15 @@ function renderTable(header: readonly string[], rows: readonly (readonly string[
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-export function formatResults(scenarios: readonly ScenarioReport[], ratios: readonly Ratio[]): string {
-  const primary = (report: ScenarioReport) => ratios.find((r) => r.scenario === report.name && r.baseline === report.baseline);
+function hadFailures(report: ScenarioReport): boolean {
+  return report.runs.some((run) => run.errors > 0 || run.timeouts > 0);
+}
+
+function scenarioTable(scenarios: readonly ScenarioReport[], ratios: readonly Ratio[]): string {
   const rows = scenarios.map((report) => {
-    const vs = primary(report);
-    const failed = report.runs.some((run) => run.errors > 0 || run.timeouts > 0) ? ' (!)' : '';
+    const vs = ratios.find((r) => r.scenario === report.name && r.baseline === report.baseline);
     return [
-      report.name + failed,
+      report.name + (hadFailures(report) ? ' (!)' : ''),
       thousands(report.median.reqPerSec),
       fixed(2)(report.median.p50Ms),
       fixed(2)(report.median.p99Ms),
@@ -130,32 +138,51 @@ export function formatResults(scenarios: readonly ScenarioReport[], ratios: read
       vs ? `${times(vs.reqPerSec)} ${vs.baseline}` : 'baseline',
     ];
   });
-  const table = renderTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'RSS MB', 'peak MB', 'req/s vs baseline'], rows);
-
-  const ratioRows = ratios.map((r) => [
-    `${r.scenario} / ${r.baseline}`,
-    times(r.reqPerSec),
-    times(r.p50Ms),
-    times(r.p99Ms),
-    times(r.cpuUsPerReq),
-  ]);
-  const ratioTable = renderTable(['ratio (medians)', 'req/s', 'p50', 'p99', 'CPU/req'], ratioRows);
-
-  const anyFailed = rows.some((row) => row[0]!.endsWith('(!)'));
-  return [
-    table,
-    anyFailed ? '(!) some requests failed or timed out in this scenario: see errors/timeouts in the JSON' : undefined,
-    '',
-    ratioTable,
-    '',
-    'Medians of the measured runs. CPU us/req and RSS are the server under test only (for proxies,',
-    "the origin's CPU per request is in the JSON). peak MB is the kernel's RSS high-water mark.",
-  ]
-    .filter((line) => line !== undefined)
-    .join('\n');
+  return renderTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'RSS MB', 'peak MB', 'req/s vs baseline'], rows);
 }
 
-export function environment(): Record<string, unknown> {
+function ratioTable(ratios: readonly Ratio[]): string {
+  const rows = ratios.map((r) => [`${r.scenario} / ${r.baseline}`, times(r.reqPerSec), times(r.p50Ms), times(r.p99Ms), times(r.cpuUsPerReq)]);
+  return renderTable(['ratio (medians)', 'req/s', 'p50', 'p99', 'CPU/req'], rows);
+}
+
+/** What makes some figures less trustworthy than they look. */
+function warnings(scenarios: readonly ScenarioReport[]): string[] {
+  const lines: string[] = [];
+  if (scenarios.some(hadFailures)) lines.push('(!) some requests failed or timed out there: see errors and timeouts in the JSON.');
+  const saturated = scenarios
+    .map((report) => ({ name: report.name, pct: median(report.runs.map((run) => run.loadgenCpuPct)) }))
+    .filter(({ pct }) => pct >= LOADGEN_SATURATED_PCT)
+    .map(({ name, pct }) => `${name} (${Math.round(pct)}%)`);
+  if (saturated.length > 0) {
+    lines.push(`The load generator used most of a core in: ${saturated.join(', ')}; there req/s is a lower bound.`);
+  }
+  return lines;
+}
+
+export function formatResults(scenarios: readonly ScenarioReport[], ratios: readonly Ratio[]): string {
+  return [
+    scenarioTable(scenarios, ratios),
+    ...warnings(scenarios),
+    '',
+    ratioTable(ratios),
+    '',
+    'Medians of the measured runs. CPU us/req and RSS are the server under test only (for proxies,',
+    "the origin's CPU per request is in the JSON). RSS is at the end of each run, peak MB the kernel's",
+    'high-water mark; every server runs under tsx, whose loader is part of each figure (idle RSS is in the JSON).',
+  ].join('\n');
+}
+
+export interface Environment {
+  readonly date: string;
+  readonly node: string;
+  readonly platform: string;
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly totalMemMB: number;
+}
+
+export function environment(): Environment {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(),

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPaymock } from '../src/index.js';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
-import { RESPONSE_BODY } from './fixture.js';
+import { REQUEST_BODY, REQUEST_PATH, RESPONSE_BODY } from './fixture.js';
 import { drive, fetchSample, type LoadResult, type LoadShape, type Sample } from './load.js';
 import {
   environment,
@@ -29,6 +29,8 @@ import {
 const CASSETTE = 'bench';
 const WARMUP_S = 2;
 const SHAPE: LoadShape = { connections: 50, pipelining: 1 };
+/** direct, replay, forward-baseline, passthrough: sizes the time budget before they exist. */
+const SCENARIO_COUNT = 4;
 /** Time for start-up, recording, checks and IPC, on top of the load itself. */
 const OVERHEAD_S = 60;
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -44,6 +46,8 @@ interface Scenario {
   readonly expectSource?: 'cassette' | 'upstream';
   readonly baseline?: string;
 }
+
+type Measured = Map<string, { idleRssMB: number; runs: RunMetrics[] }>;
 
 /** Compared in the ratio table: [scenario, baseline]. */
 const RATIOS: ReadonlyArray<readonly [string, string]> = [
@@ -117,6 +121,20 @@ async function recordCassette(originUrl: string, dir: string): Promise<void> {
   }
 }
 
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join('\n');
+}
+
 function preview(body: Buffer): string {
   return JSON.stringify(body.subarray(0, 300).toString('latin1'));
 }
@@ -181,7 +199,9 @@ async function snapshot(scenario: Scenario) {
 
 async function measure(scenario: Scenario, durationS: number): Promise<RunMetrics> {
   const before = await snapshot(scenario);
+  const loadgenBefore = process.cpuUsage();
   const load = await drive(scenario.server.url, durationS, SHAPE);
+  const loadgen = process.cpuUsage(loadgenBefore);
   const after = await snapshot(scenario);
   assertHealthy(scenario, load);
   const perRequest = (us: number) => us / load.requests;
@@ -192,6 +212,7 @@ async function measure(scenario: Scenario, durationS: number): Promise<RunMetric
     cpuUsPerReq: perRequest(after.server.cpuUs - before.server.cpuUs),
     rssMB: after.server.rssBytes / MiB,
     ...(after.behind && before.behind ? { originCpuUsPerReq: perRequest(after.behind.cpuUs - before.behind.cpuUs) } : {}),
+    loadgenCpuPct: ((loadgen.user + loadgen.system) / (load.durationS * 1e6)) * 100,
     requests: load.requests,
     errors: load.errors,
     timeouts: load.timeouts,
@@ -204,45 +225,57 @@ async function measure(scenario: Scenario, durationS: number): Promise<RunMetric
  * Warm every scenario once, then take run 1 of each, run 2 of each, ...: a burst of noise from
  * a neighbour then lands on all scenarios alike instead of on whichever ran at that moment.
  */
-async function measureAll(scenarios: readonly Scenario[], settings: Settings): Promise<Map<string, RunMetrics[]>> {
+async function measureAll(scenarios: readonly Scenario[], settings: Settings): Promise<Measured> {
+  const measured: Measured = new Map();
+  for (const scenario of scenarios) {
+    const idle = await scenario.server.stats();
+    measured.set(scenario.name, { idleRssMB: idle.rssBytes / MiB, runs: [] });
+  }
   for (const scenario of scenarios) {
     progress(`warming up ${scenario.name} (${settings.warmupS} s, discarded)`);
     assertHealthy(scenario, await drive(scenario.server.url, settings.warmupS, SHAPE));
   }
-  const runs = new Map(scenarios.map((scenario) => [scenario.name, [] as RunMetrics[]]));
   for (let run = 1; run <= settings.runs; run++) {
     for (const scenario of scenarios) {
       const metrics = await measure(scenario, settings.durationS);
-      runs.get(scenario.name)!.push(metrics);
+      measured.get(scenario.name)!.runs.push(metrics);
       const failures = metrics.errors + metrics.timeouts > 0 ? `, ${metrics.errors} errors, ${metrics.timeouts} timeouts` : '';
-      progress(`run ${run}/${settings.runs} ${scenario.name}: ${Math.round(metrics.reqPerSec)} req/s, p99 ${metrics.p99Ms} ms${failures}`);
+      progress(`run ${run}/${settings.runs} ${scenario.name}: ${Math.round(metrics.reqPerSec)} req/s, p99 ${metrics.p99Ms.toFixed(2)} ms${failures}`);
     }
   }
-  return runs;
+  return measured;
 }
 
-async function report(scenarios: readonly Scenario[], runs: Map<string, RunMetrics[]>, settings: Settings, loadAtStart: number[]) {
+async function summariseAll(scenarios: readonly Scenario[], measured: Measured): Promise<ScenarioReport[]> {
   const reports: ScenarioReport[] = [];
-  for (const scenario of scenarios) {
-    const { maxRssBytes } = await scenario.server.stats();
-    reports.push(summarise(scenario.name, scenario.description, scenario.baseline, runs.get(scenario.name) ?? [], maxRssBytes / MiB));
+  for (const { name, description, baseline, server } of scenarios) {
+    const { maxRssBytes } = await server.stats();
+    const { idleRssMB, runs } = measured.get(name)!;
+    reports.push(summarise({ name, description, ...(baseline ? { baseline } : {}), runs, idleRssMB, peakRssMB: maxRssBytes / MiB }));
   }
-  const byName = new Map(reports.map((r) => [r.name, r]));
-  const ratios: Ratio[] = RATIOS.map(([name, baseline]) => ratio(byName.get(name)!, byName.get(baseline)!));
-  const env = environment();
+  return reports;
+}
 
+function ratiosOf(reports: readonly ScenarioReport[]): Ratio[] {
+  const byName = new Map(reports.map((report) => [report.name, report]));
+  return RATIOS.map(([name, baseline]) => ratio(byName.get(name)!, byName.get(baseline)!));
+}
+
+async function publish(reports: readonly ScenarioReport[], settings: Settings, loadAtStart: number[]): Promise<void> {
+  const ratios = ratiosOf(reports);
+  const env = environment();
   console.log(`paymock bench: node ${process.version}, ${env.cpus} CPU(s) (${env.cpuModel}), load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(
     `${settings.connections} connections, pipelining ${settings.pipelining}, ${settings.warmupS} s warm-up, ` +
       `${settings.runs} run(s) of ${settings.durationS} s per scenario; POST form -> ${RESPONSE_BODY.length}-byte GBK XML\n`,
   );
   console.log(formatResults(reports, ratios));
-  console.log(`\nNote: ${NOISE_NOTE}`);
+  console.log(`\n${wrap(`Note: ${NOISE_NOTE}`, 96)}`);
 
   await writeJson(RESULTS_FILE, {
     ...env,
     loadAverage: { start: loadAtStart, end: os.loadavg() },
-    settings: { ...settings, requestPath: '/gateway.do', responseBytes: RESPONSE_BODY.length },
+    settings: { ...settings, requestPath: REQUEST_PATH, requestBytes: Buffer.byteLength(REQUEST_BODY), responseBytes: RESPONSE_BODY.length },
     note: NOISE_NOTE,
     scenarios: reports,
     ratios,
@@ -252,7 +285,7 @@ async function report(scenarios: readonly Scenario[], runs: Map<string, RunMetri
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const loadS = 4 * (settings.warmupS + settings.runs * settings.durationS);
+  const loadS = SCENARIO_COUNT * (settings.warmupS + settings.runs * settings.durationS);
   const deadline = armDeadline(loadS + OVERHEAD_S);
   const loadAtStart = os.loadavg();
   tempDir = await mkdtemp(path.join(os.tmpdir(), 'paymock-bench-'));
@@ -261,8 +294,8 @@ async function main(): Promise<void> {
     progress(`starting servers (about ${Math.round(loadS)} s of load follows)`);
     scenarios = await startScenarios(tempDir);
     await checkAll(scenarios);
-    const runs = await measureAll(scenarios, settings);
-    await report(scenarios, runs, settings, loadAtStart);
+    const measured = await measureAll(scenarios, settings);
+    await publish(await summariseAll(scenarios, measured), settings, loadAtStart);
   } finally {
     clearTimeout(deadline);
     await Promise.all(scenarios.map((scenario) => scenario.server.stop()));

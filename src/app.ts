@@ -91,7 +91,11 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     ...(config.caCert && config.caKey ? { certFile: config.caCert, keyFile: config.caKey } : {}),
     log,
   });
-  authority.catch((error: Error) => log.warn(`HTTPS interception is unavailable: ${error.message}`));
+  let caFile: string | null = null;
+  authority.then(
+    (ca) => (caFile = ca.certFile),
+    (error: Error) => log.warn(`HTTPS interception is unavailable: ${error.message}`),
+  );
   const upstreamCa = config.upstreamCa ? [await readPemFile(config.upstreamCa)] : undefined;
   if (config.insecureUpstream) log.warn('upstream TLS certificates are NOT verified (--insecure-upstream)');
 
@@ -128,6 +132,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         const { name, loaded, recorded } = cassette.summary();
         return { name, loaded, recorded };
       },
+      tls: () => ({ caFile, intercept: config.intercept }),
     }),
     connect: { intercept: interceptMatcher(config.intercept), authority: () => authority },
     log,

@@ -5,7 +5,10 @@ import { Command, Option } from 'commander';
 import { startPaymock, VERSION, type StopSummary } from './app.js';
 import { listCassettes, showCassette } from './cassettes/report.js';
 import { loadConfig, MODES } from './config.js';
+import { caCommand } from './commands/ca.js';
+import { runDoctor } from './commands/doctor.js';
 import { PaymockError } from './core/errors.js';
+import { createLogger } from './core/log.js';
 
 interface ServeFlags {
   mode?: string;
@@ -105,6 +108,26 @@ serveOptions(
   program.command('replay <name>').description('answer only from cassettes/<name>.json; never touch the network'),
   false,
 ).action((name: string, flags: ServeFlags) => serve(flags, { mode: 'replay', cassette: name }));
+
+program
+  .command('ca')
+  .description("create paymock's CA if needed, print where it is and how each client trusts it")
+  .option('--ca-dir <dir>', 'where the generated CA lives', '.paymock')
+  .option('--ca-cert <file>', 'a CA certificate of your own (with --ca-key)')
+  .option('--ca-key <file>', 'the private key of --ca-cert')
+  .option('--proxy <url>', 'the paymock URL the instructions should name', 'http://127.0.0.1:8080')
+  .action(async (flags: { caDir: string; caCert?: string; caKey?: string; proxy: string }) => {
+    await caCommand({ ...flags, proxyUrl: flags.proxy }, (line) => process.stdout.write(`${line}\n`), createLogger('info'));
+  });
+
+program
+  .command('doctor')
+  .description('check a running paymock from the client side and print what each runtime needs')
+  .option('--proxy <url>', 'the running paymock', 'http://127.0.0.1:8080')
+  .action(async (flags: { proxy: string }) => {
+    const healthy = await runDoctor(flags.proxy.replace(/\/+$/, ''), (line) => process.stdout.write(`${line}\n`));
+    process.exitCode = healthy ? 0 : 1;
+  });
 
 const cassettes = program.command('cassettes').description('inspect recorded cassettes');
 cassettes

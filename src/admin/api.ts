@@ -9,6 +9,7 @@ export interface AdminState {
   readonly startedAt: string;
   readonly counts: () => Record<string, number>;
   readonly cassette: () => { name: string; loaded: number; recorded: number } | undefined;
+  readonly tls: () => { caFile: string | null; intercept: readonly string[] };
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
@@ -31,6 +32,7 @@ export function createAdminApp(state: AdminState): express.Express {
       startedAt: state.startedAt,
       counts: state.counts(),
       cassette: state.cassette() ?? null,
+      tls: state.tls(),
     });
   });
   app.use('/__paymock', api);

@@ -6,6 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { startPaymock } from '../../src/index.js';
 import { send } from '../support/client.js';
 import { startFakeUpstream } from '../support/fake-upstream.js';
 import { tempDir } from '../support/tmp.js';
@@ -104,4 +105,30 @@ test('cassettes ls and show describe what was recorded, and ls flags a broken fi
   const broken = await output(paymock(['cassettes', 'ls'], dir));
   assert.equal(broken.code, 1);
   assert.match(broken.stdout, /^zz-broken\tBROKEN: cassette .*zz-broken\.json is not valid JSON/m);
+});
+
+test('paymock ca creates the CA once and says how to trust it; doctor checks a running paymock end to end', async (t) => {
+  const dir = await tempDir(t);
+  const ca = await output(paymock(['ca', '--ca-dir', 'ca', '--proxy', 'http://127.0.0.1:9999'], dir));
+  assert.equal(ca.code, 0);
+  assert.match(ca.stdout, new RegExp(`paymock CA certificate: ${dir}/ca/ca\\.pem`));
+  for (const hint of ['NODE_EXTRA_CA_CERTS=', '--cacert', 'REQUESTS_CA_BUNDLE=', 'keytool -importcert', '-Dhttps.proxyPort=9999', 'CURLOPT_CAINFO', 'update-ca-certificates']) {
+    assert.ok(ca.stdout.includes(hint), `ca output mentions ${hint}`);
+  }
+  const first = await readFile(path.join(dir, 'ca', 'ca.pem'), 'utf8');
+  assert.equal((await output(paymock(['ca', '--ca-dir', 'ca'], dir))).code, 0);
+  assert.equal(await readFile(path.join(dir, 'ca', 'ca.pem'), 'utf8'), first, 'the CA is created once, then reused');
+
+  const proxy = await startPaymock({ port: 0, caDir: path.join(dir, 'ca'), log: 'silent' });
+  t.after(() => proxy.stop());
+  const doctor = await output(paymock(['doctor', '--proxy', proxy.url], dir));
+  assert.equal(doctor.code, 0, doctor.stdout);
+  assert.match(doctor.stdout, /^ok {3}proxy reachable: paymock \S+ at http:\/\/127\.0\.0\.1:\d+, mode mock$/m);
+  assert.match(doctor.stdout, /^ok {3}CA file present: .*ca\.pem/m);
+  assert.match(doctor.stdout, /^ok {3}HTTPS to globalmapi\.alipay\.com through the proxy: intercepted/m);
+  assert.match(doctor.stdout, /alipay-sdk 4\): it ignores HTTP_PROXY/);
+
+  const down = await output(paymock(['doctor', '--proxy', 'http://127.0.0.1:9'], dir));
+  assert.equal(down.code, 1);
+  assert.match(down.stdout, /^FAIL proxy reachable: http:\/\/127\.0\.0\.1:9: connect ECONNREFUSED/m);
 });
