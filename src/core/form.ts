@@ -23,6 +23,12 @@ function unescapeBytes(part: string): Buffer {
   return Buffer.from(bytes);
 }
 
+const PLAIN = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/; // printable ASCII without % and +: nothing to decode
+
+function decodePart(part: string, charset: string): string {
+  return PLAIN.test(part) ? part : decodeText(unescapeBytes(part), charset);
+}
+
 /** Parse `a=1&b=%D6%D0` with `+` as space, percent-escapes decoded as `charset`. */
 export function parseForm(text: string, charset = 'utf-8'): FormFields {
   const fields: FormFields = [];
@@ -31,7 +37,7 @@ export function parseForm(text: string, charset = 'utf-8'): FormFields {
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
     const value = eq < 0 ? '' : pair.slice(eq + 1);
-    fields.push([decodeText(unescapeBytes(name), charset), decodeText(unescapeBytes(value), charset)]);
+    fields.push([decodePart(name, charset), decodePart(value, charset)]);
   }
   return fields;
 }
