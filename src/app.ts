@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './core/log.js';
 import { MODE_PLANS } from './core/modes.js';
 import { handle, type PipelineParts } from './core/pipeline.js';
 import type { Source } from './core/types.js';
-import { DIALECTS } from './dialects/index.js';
+import { createDialects } from './dialects/index.js';
 import { createFrontDoor } from './server/front-door.js';
 import { createUpstream, type Upstream } from './server/upstream.js';
 import { loadAuthority } from './tls/authority.js';
@@ -69,6 +69,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   const config = Object.isFrozen(options) ? (options as Config) : parseOptions(options);
   const log = deps.log ?? createLogger(config.log);
   const plan = MODE_PLANS[config.mode];
+  const dialects = createDialects({ match: config.match });
 
   const cassette =
     config.cassette && (plan.cassette || plan.record)
@@ -81,7 +82,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
             mustExist: config.mode === 'replay',
             onError: (error) => log.warn(error.message),
           },
-          DIALECTS,
+          dialects,
         )
       : undefined;
 
@@ -110,7 +111,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     }),
     self,
   );
-  const parts: PipelineParts = { mode: config.mode, dialects: DIALECTS, rules: [], defaults: [], cassette, upstream, log };
+  const parts: PipelineParts = { mode: config.mode, dialects, rules: [], defaults: [], cassette, upstream, log };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
   const startedAt = new Date().toISOString();
 

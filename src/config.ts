@@ -39,6 +39,10 @@ export const OptionsSchema = z
     caKey: z.string().min(1).optional(),
     upstreamCa: z.string().min(1).optional(),
     insecureUpstream: z.boolean().default(false),
+    /** Per API name (or `*`): match-key fields to ignore beyond the defaults, or defaults to keep. */
+    match: z
+      .record(z.string(), z.object({ ignore: z.array(z.string()).optional(), keep: z.array(z.string()).optional() }).strict())
+      .default({}),
   })
   .strict()
   .superRefine((options, ctx) => {

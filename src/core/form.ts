@@ -13,10 +13,10 @@ function unescapeBytes(part: string): Buffer {
     } else if (ch === 0x25 /* % */ && /^[0-9a-fA-F]{2}$/.test(part.slice(i + 1, i + 3))) {
       bytes.push(parseInt(part.slice(i + 1, i + 3), 16));
       i += 2;
-    } else if (ch < 0x80) {
+    } else if (ch < 0x100) {
+      // Forms are parsed from a latin1 view of the raw bytes, so every char here is one byte.
       bytes.push(ch);
     } else {
-      // A raw non-ASCII character in a form: keep it as UTF-8 bytes of what we were given.
       bytes.push(...Buffer.from(part[i]!, 'utf8'));
     }
   }
@@ -27,6 +27,20 @@ const PLAIN = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/; // printable ASCII without % a
 
 function decodePart(part: string, charset: string): string {
   return PLAIN.test(part) ? part : decodeText(unescapeBytes(part), charset);
+}
+
+/** The raw bytes of a form body as a string of one char per byte, ready for parseForm. */
+export function rawFormText(bytes: Buffer): string {
+  return bytes.toString('latin1');
+}
+
+/** The value of `name` in a urlencoded string, for ASCII-valued fields such as a charset. */
+export function rawField(form: string, name: string): string | undefined {
+  for (const pair of form.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq) === name) return decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+  }
+  return undefined;
 }
 
 /** Parse `a=1&b=%D6%D0` with `+` as space, percent-escapes decoded as `charset`. */

@@ -63,7 +63,9 @@ export function formatNearMisses(misses: readonly NearMiss[]): string {
       const lines = miss.differences.map(
         (d) => `       ${d.field}: expected ${shorten(d.expected)}, got ${shorten(d.actual)}`,
       );
-      return `  ${i + 1}. ${miss.label} differs in ${miss.differences.length} field(s):\n${lines.join('\n')}`;
+      const api = miss.key.fields.api;
+      const same = api !== undefined && !miss.differences.some((d) => d.field === 'api') ? `same ${api}; ` : '';
+      return `  ${i + 1}. ${miss.label}: ${same}differs in ${miss.differences.length} field(s):\n${lines.join('\n')}`;
     })
     .join('\n');
 }

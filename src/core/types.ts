@@ -38,6 +38,8 @@ export interface Call {
   readonly params: Readonly<Record<string, string>>;
   /** Decoded business content (`biz_content` for OpenAPI, a JSON body for v3 and http). */
   readonly biz?: unknown;
+  /** The charset the request was decoded with (and its reply is encoded in). */
+  readonly charset?: string;
 }
 
 /** A match key: readable fields (stored in cassettes, printed on a miss) and their hash. */

@@ -1,7 +1,7 @@
 // The generic dialect: any HTTP API, matched on method, host, path, sorted query and a
 // normalised body (form fields sorted, JSON canonical, otherwise the exact bytes).
 import { canonicalJson, tryParseJson } from '../core/canonical-json.js';
-import { parseForm, sortedForm } from '../core/form.js';
+import { parseForm, rawFormText, sortedForm } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
 import { digest, makeKey, readable } from '../core/match-key.js';
 import { textBody } from '../core/body.js';
@@ -16,8 +16,8 @@ function queryFields(url: URL): Array<[string, string]> {
 
 function formFields(request: HttpRequest): Array<[string, string]> {
   const type = headerValue(request.headers, 'content-type') ?? '';
-  if (!FORM.test(type) || request.body.text === undefined) return [];
-  return parseForm(request.body.text.trim(), request.body.charset);
+  if (!FORM.test(type)) return [];
+  return parseForm(rawFormText(request.body.bytes).trim(), request.body.charset ?? 'utf-8');
 }
 
 /** The body as it takes part in matching. */
@@ -25,8 +25,8 @@ export function normaliseBody(request: HttpRequest): string {
   const { body } = request;
   if (body.bytes.length === 0) return '';
   const type = headerValue(request.headers, 'content-type') ?? '';
+  if (FORM.test(type)) return `form:${sortedForm(formFields(request))}`;
   if (body.text !== undefined) {
-    if (FORM.test(type)) return `form:${sortedForm(formFields(request))}`;
     const json = JSON_TYPE.test(type) || /^\s*[[{]/.test(body.text) ? tryParseJson(body.text) : undefined;
     if (json !== undefined) return `json:${canonicalJson(json)}`;
     return `text:${body.text}`;

@@ -99,7 +99,7 @@ test('cassettes ls and show describe what was recorded, and ls flags a broken fi
   assert.match(ls.stdout, /^shop\/pay\t1 interaction\(s\)\t1 api\(s\)/m);
   const show = await output(paymock(['cassettes', 'show', 'shop/pay'], dir));
   assert.match(show.stdout, /#0 .* POST http:\/\/127\.0\.0\.1:\d+\/gateway\.do\?method=alipay\.trade\.pay -> 200/);
-  assert.match(show.stdout, /key [0-9a-f]{24}: .*query="method=alipay\.trade\.pay"/);
+  assert.match(show.stdout, /key [0-9a-f]{24}: dialect="alipay-openapi" api="alipay\.trade\.pay"/);
 
   await writeFile(path.join(dir, 'cassettes', 'zz-broken.json'), '{ nope');
   const broken = await output(paymock(['cassettes', 'ls'], dir));

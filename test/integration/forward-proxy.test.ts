@@ -47,7 +47,8 @@ test('absolute-form requests are recorded with their absolute URL and replayed',
 
 test('undici ProxyAgent tunnels with CONNECT and plain HTTP inside: recorded, then replayed with keep-alive', async (t) => {
   const { dir, upstream } = await recordedSandbox(t);
-  const target = `${upstream.url}/gateway.do?method=alipay.trade.query`;
+  upstream.route('POST', '/api/query', (req) => ({ headers: { 'Content-Type': 'text/plain' }, body: `echo ${req.body.toString()}` }));
+  const target = `${upstream.url}/api/query?v=1`;
   const post = (dispatcher: ProxyAgent, n: number) =>
     fetch(target, { method: 'POST', body: `biz_content=${n}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, dispatcher });
 

@@ -14,7 +14,7 @@ const GBK_XML = iconv.encode(
   'gbk',
 );
 const BINARY = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x80, 0x81, 0x00, 0x1b, 0xc3, 0x28]);
-const FORM = 'service=alipay.acquire.overseas.query&partner=2088101122136241&partner_trans_id=T1&_input_charset=GBK';
+const FORM = 'service=alipay.acquire.overseas.query&partner=2088101122136241&partner_trans_id=T1&alipay_trans_id=2024010122001400000000000001&_input_charset=GBK';
 
 function sandbox(upstream: FakeUpstream): void {
   upstream.route('POST', '/gateway.do', () => ({
@@ -53,7 +53,14 @@ test('record then replay with the upstream gone: status, headers and bytes ident
   assert.equal(file.upstream, upstream.url);
   assert.equal(file.interactions[0].request.url, `${upstream.url}/gateway.do?_input_charset=GBK`);
   assert.ok(file.interactions[0].latencyMs >= 0);
-  assert.deepEqual(Object.keys(file.interactions[0].key.fields).sort(), ['body', 'host', 'method', 'path', 'query']);
+  assert.deepEqual(file.interactions[0].key.fields, {
+    dialect: 'alipay-mapi',
+    api: 'alipay.acquire.overseas.query',
+    merchant: '2088101122136241',
+    alipay_trans_id: '2024010122001400000000000001',
+    _input_charset: 'GBK',
+  });
+  assert.deepEqual(Object.keys(file.interactions[1].key.fields).sort(), ['body', 'host', 'method', 'path', 'query'], 'a generic API keeps the generic key');
 
   const player = await startPaymock({ mode: 'replay', cassette: 'flow', port: 0, cassettesDir: dir, log: 'silent' });
   t.after(() => player.stop());
@@ -85,15 +92,15 @@ test('form fields in another order still match; a miss is loud and names the nea
   const hit = await send(`${player.url}/gateway.do?_input_charset=GBK`, { method: 'POST', body: reordered, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
   assert.equal(hit.headers['x-paymock-source'], 'cassette');
 
-  const other = FORM.replace('partner_trans_id=T1', 'partner_trans_id=T2');
+  const other = FORM.replace('alipay_trans_id=2024010122001400000000000001', 'alipay_trans_id=2024010122001400000000000002');
   const missed = await send(`${player.url}/gateway.do?_input_charset=GBK`, { method: 'POST', body: other, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
   assert.equal(missed.status, MISS_STATUS);
   assert.equal(missed.headers['x-paymock-miss'], '1');
   assert.equal(missed.headers['x-paymock-source'], 'miss');
   const text = missed.body.toString();
   assert.match(text, /no interaction in cassette "m"/);
-  assert.match(text, /nearest recorded:\n {2}1\. recorded #0/);
-  assert.match(text, /body: expected ".*partner_trans_id=T1.*", got ".*partner_trans_id=T2.*"/);
+  assert.match(text, /nearest recorded:\n {2}1\. recorded #0 \(key \w+\): same alipay\.acquire\.overseas\.query; differs in 1 field\(s\)/);
+  assert.match(text, /alipay_trans_id: expected "2024010122001400000000000001", got "2024010122001400000000000002"/);
 });
 
 test('auto mode replays what is recorded and records what is new', async (t) => {

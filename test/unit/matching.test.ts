@@ -27,7 +27,7 @@ test('near misses rank by the weight of differing fields and name them', () => {
   const misses = nearestMisses(actual, candidates);
   assert.deepEqual(misses.map((m) => m.label), ['near', 'far']);
   assert.deepEqual(misses[0]!.differences, [{ field: 'body', expected: 'amount=1', actual: 'amount=2' }]);
-  assert.match(formatNearMisses(misses), /1\. near differs in 1 field\(s\):\n {7}body: expected "amount=1", got "amount=2"/);
+  assert.match(formatNearMisses(misses), /1\. near: differs in 1 field\(s\):\n {7}body: expected "amount=1", got "amount=2"/);
 });
 
 test('the hash depends on every field and not on the order they are given in', () => {

@@ -1,0 +1,35 @@
+// The legacy overseas gateway (`/gateway.do?service=...`): GET query or form POST, charset from
+// `_input_charset` (query first, then body, GBK when absent), XML replies. ../shared/alipay.md §1-2.
+import { isKnownCharset } from '../core/body.js';
+import type { Call, Dialect, HttpRequest } from '../core/types.js';
+import { alipayKey } from './alipay-key.js';
+import { decodeParams, gatewayForms, isGatewayPath, rawParam } from './alipay-request.js';
+import type { AlipayDialectOptions } from './alipay-options.js';
+import { httpDialect } from './http.js';
+
+/** Alipay falls back to GBK when it cannot tell the request charset (alipay.md 1.2). */
+export const MAPI_DEFAULT_CHARSET = 'GBK';
+
+export function mapiCharset(request: HttpRequest): string {
+  const declared = rawParam(gatewayForms(request), '_input_charset');
+  return declared && isKnownCharset(declared) ? declared : MAPI_DEFAULT_CHARSET;
+}
+
+function decode(request: HttpRequest): Call {
+  const charset = mapiCharset(request);
+  const { params } = decodeParams(gatewayForms(request), charset);
+  return { dialect: 'alipay-mapi', api: params.service ?? '', params, charset };
+}
+
+export function createMapiDialect(options: AlipayDialectOptions): Dialect {
+  return {
+    ...httpDialect,
+    name: 'alipay-mapi',
+    detect(request) {
+      const forms = gatewayForms(request);
+      return isGatewayPath(forms.path) && rawParam(forms, 'service') !== undefined;
+    },
+    decode,
+    fingerprint: (call) => alipayKey(call, call.params.partner ?? '', options.match),
+  };
+}

@@ -1,0 +1,31 @@
+// The OpenAPI v2 gateway (`/gateway.do?method=...`): common params in the query, `biz_content`
+// JSON in a form body, `+` as space, JSON replies signed over the node text. alipay.md §3-4.
+import { tryParseJson } from '../core/canonical-json.js';
+import { isKnownCharset } from '../core/body.js';
+import type { Call, Dialect, HttpRequest } from '../core/types.js';
+import { alipayKey } from './alipay-key.js';
+import type { AlipayDialectOptions } from './alipay-options.js';
+import { decodeParams, gatewayForms, isGatewayPath, rawParam } from './alipay-request.js';
+import { httpDialect } from './http.js';
+
+function decode(request: HttpRequest): Call {
+  const forms = gatewayForms(request);
+  const declared = rawParam(forms, 'charset');
+  const charset = declared && isKnownCharset(declared) ? declared : 'utf-8';
+  const { params } = decodeParams(forms, charset);
+  const biz = params.biz_content === undefined ? undefined : tryParseJson(params.biz_content);
+  return { dialect: 'alipay-openapi', api: params.method ?? '', params, biz, charset };
+}
+
+export function createOpenapiDialect(options: AlipayDialectOptions): Dialect {
+  return {
+    ...httpDialect,
+    name: 'alipay-openapi',
+    detect(request) {
+      const forms = gatewayForms(request);
+      return isGatewayPath(forms.path) && rawParam(forms, 'method') !== undefined && rawParam(forms, 'service') === undefined;
+    },
+    decode,
+    fingerprint: (call) => alipayKey(call, call.params.app_id ?? '', options.match),
+  };
+}
