@@ -13,6 +13,8 @@ import type { Source } from './core/types.js';
 import { createDialects } from './dialects/index.js';
 import { createFrontDoor } from './server/front-door.js';
 import { createUpstream, type Upstream } from './server/upstream.js';
+import { createSigner } from './dialects/alipay-signer.js';
+import { loadOrCreateAlipayTestKey } from './keys/alipay-test-key.js';
 import { loadAuthority } from './tls/authority.js';
 import { interceptMatcher } from './tls/intercept.js';
 
@@ -69,7 +71,9 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   const config = Object.isFrozen(options) ? (options as Config) : parseOptions(options);
   const log = deps.log ?? createLogger(config.log);
   const plan = MODE_PLANS[config.mode];
-  const dialects = createDialects({ match: config.match });
+  const testKey = await loadOrCreateAlipayTestKey(config.caDir);
+  const signer = createSigner(config.alipay, testKey.privateKey);
+  const dialects = createDialects({ match: config.match, signer, log });
 
   const cassette =
     config.cassette && (plan.cassette || plan.record)

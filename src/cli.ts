@@ -7,6 +7,7 @@ import { listCassettes, showCassette } from './cassettes/report.js';
 import { loadConfig, MODES } from './config.js';
 import { caCommand } from './commands/ca.js';
 import { runDoctor } from './commands/doctor.js';
+import { keysCommand } from './commands/keys.js';
 import { PaymockError } from './core/errors.js';
 import { createLogger } from './core/log.js';
 
@@ -118,6 +119,14 @@ program
   .option('--proxy <url>', 'the paymock URL the instructions should name', 'http://127.0.0.1:8080')
   .action(async (flags: { caDir: string; caCert?: string; caKey?: string; proxy: string }) => {
     await caCommand({ ...flags, proxyUrl: flags.proxy }, (line) => process.stdout.write(`${line}\n`), createLogger('info'));
+  });
+
+program
+  .command('keys')
+  .description("create paymock's test Alipay key pair if needed and print the public key your app's test profile must trust")
+  .option('--ca-dir <dir>', 'where paymock keeps its keys', '.paymock')
+  .action(async (flags: { caDir: string }) => {
+    await keysCommand(flags.caDir, (line) => process.stdout.write(`${line}\n`));
   });
 
 program

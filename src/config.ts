@@ -11,6 +11,23 @@ export type Mode = (typeof MODES)[number];
 
 const MiB = 1024 * 1024;
 
+/** Keys for signing replies and checking requests, like the real gateway does. */
+const AlipaySchema = z
+  .object({
+    /** Legacy merchants by partner id: the MD5 key (signs MD5 replies, checks MD5 requests), the RSA public key. */
+    partners: z
+      .record(z.string().regex(/^2088\d{12}$/, 'expected a partner id: 16 digits starting 2088'), z.object({ md5Key: z.string().min(1).optional(), publicKey: z.string().min(1).optional() }).strict())
+      .default({}),
+    /** OpenAPI apps by app_id: the app public key (checks v2 and v3 request signatures). */
+    apps: z.record(z.string(), z.object({ publicKey: z.string().min(1) }).strict()).default({}),
+    /** `adapted`: re-sign only replies whose ids were adapted; `always`: every replayed reply. */
+    resign: z.enum(['adapted', 'always']).default('adapted'),
+    /** Check incoming request signatures when the merchant's key is known. */
+    verifyRequests: z.boolean().default(true),
+  })
+  .strict()
+  .default({ partners: {}, apps: {}, resign: 'adapted', verifyRequests: true });
+
 /** `host,*.example.com` from a flag, or a list from a config file. */
 const HostList = z
   .union([z.string(), z.array(z.string())])
@@ -39,6 +56,7 @@ export const OptionsSchema = z
     caKey: z.string().min(1).optional(),
     upstreamCa: z.string().min(1).optional(),
     insecureUpstream: z.boolean().default(false),
+    alipay: AlipaySchema,
     /** Per API name (or `*`): match-key fields to ignore beyond the defaults, or defaults to keep. */
     match: z
       .record(z.string(), z.object({ ignore: z.array(z.string()).optional(), keep: z.array(z.string()).optional() }).strict())

@@ -54,3 +54,15 @@ export function withoutHeaders(headers: HeaderList, names: readonly string[]): H
 export function setHeader(headers: HeaderList, name: string, value: string): HeaderList {
   return [...withoutHeaders(headers, [name]), [name, value]];
 }
+
+/** Replace a header's value where it stands (keeping order and case), or append it. */
+export function replaceHeader(headers: HeaderList, name: string, value: string): HeaderList {
+  const lower = name.toLowerCase();
+  let found = false;
+  const out = headers.map(([key, old]): [string, string] => {
+    if (key.toLowerCase() !== lower) return [key, old];
+    found = true;
+    return [key, value];
+  });
+  return found ? out : [...out, [name, value]];
+}

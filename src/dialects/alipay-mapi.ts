@@ -4,7 +4,8 @@ import { isKnownCharset } from '../core/body.js';
 import type { Call, Dialect, HttpRequest } from '../core/types.js';
 import { alipayKey } from './alipay-key.js';
 import { decodeParams, gatewayForms, isGatewayPath, rawParam } from './alipay-request.js';
-import type { AlipayDialectOptions } from './alipay-options.js';
+import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
+import { resignMapi } from './alipay-resign.js';
 import { httpDialect } from './http.js';
 
 /** Alipay falls back to GBK when it cannot tell the request charset (alipay.md 1.2). */
@@ -30,6 +31,7 @@ export function createMapiDialect(options: AlipayDialectOptions): Dialect {
       return isGatewayPath(forms.path) && rawParam(forms, 'service') !== undefined;
     },
     decode,
+    ...adaptWith(resignMapi, decode, options),
     fingerprint: (call) => alipayKey(call, call.params.partner ?? '', options.match),
   };
 }

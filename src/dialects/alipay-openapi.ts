@@ -4,7 +4,8 @@ import { tryParseJson } from '../core/canonical-json.js';
 import { isKnownCharset } from '../core/body.js';
 import type { Call, Dialect, HttpRequest } from '../core/types.js';
 import { alipayKey } from './alipay-key.js';
-import type { AlipayDialectOptions } from './alipay-options.js';
+import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
+import { resignOpenapi } from './alipay-resign.js';
 import { decodeParams, gatewayForms, isGatewayPath, rawParam } from './alipay-request.js';
 import { httpDialect } from './http.js';
 
@@ -26,6 +27,7 @@ export function createOpenapiDialect(options: AlipayDialectOptions): Dialect {
       return isGatewayPath(forms.path) && rawParam(forms, 'method') !== undefined && rawParam(forms, 'service') === undefined;
     },
     decode,
+    ...adaptWith(resignOpenapi, decode, options),
     fingerprint: (call) => alipayKey(call, call.params.app_id ?? '', options.match),
   };
 }

@@ -1,6 +1,33 @@
-// What the Alipay dialects are configured with (from the config file, validated once).
+// What the Alipay dialects are configured with (validated once at start), and the adapt step
+// they share: replay untouched when nothing differs, otherwise swap ids and sign again.
+import type { Logger } from '../core/log.js';
+import type { Call, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
 import type { MatchOverrides } from './alipay-key.js';
+import { idMapping, type Resigned } from './alipay-resign.js';
+import type { AlipaySigner } from './alipay-signer.js';
 
 export interface AlipayDialectOptions {
   readonly match: MatchOverrides;
+  readonly signer: AlipaySigner;
+  readonly log: Logger;
+}
+
+type Resign = (response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner) => Resigned;
+
+export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call, options: AlipayDialectOptions) {
+  const finish = (result: Resigned): HttpResponse => {
+    if (result.warning) options.log.warn(result.warning);
+    return result.response;
+  };
+  return {
+    /** The recorded bytes go out untouched unless an id differs (or `resign: always`). */
+    adapt(recorded: Interaction, call: Call): HttpResponse {
+      const mapping = idMapping(decode(recorded.request), call);
+      if (mapping.size === 0 && !options.signer.resignAlways) return recorded.response;
+      return finish(resign(recorded.response, call, mapping, options.signer));
+    },
+    sign(response: HttpResponse, call: Call): HttpResponse {
+      return finish(resign(response, call, new Map(), options.signer));
+    },
+  };
 }

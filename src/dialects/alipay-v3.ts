@@ -5,7 +5,8 @@ import { parseForm } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
 import type { Call, Dialect, HttpRequest } from '../core/types.js';
 import { alipayKey } from './alipay-key.js';
-import type { AlipayDialectOptions } from './alipay-options.js';
+import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
+import { resignV3 } from './alipay-resign.js';
 import { httpDialect } from './http.js';
 
 const V3_PATH = /^\/v3\/(.+)$/;
@@ -29,6 +30,7 @@ export function createV3Dialect(options: AlipayDialectOptions): Dialect {
     name: 'alipay-v3',
     detect: (request) => V3_PATH.test(new URL(request.url).pathname),
     decode,
+    ...adaptWith(resignV3, decode, options),
     fingerprint: (call, request) => alipayKey(call, v3AppId(request), options.match, { http: request.method }),
   };
 }

@@ -1,0 +1,41 @@
+// The keys behind Alipay signatures, resolved once at start: paymock's test "Alipay" key (signs
+// every reply paymock makes or adapts), merchants' MD5 keys (legacy MD5 replies and requests)
+// and merchants' public keys (request verification). Bad keys fail at start, naming the field.
+import type { KeyObject } from 'node:crypto';
+import type { Config } from '../config.js';
+import { PaymockError } from '../core/errors.js';
+import { toPublicKey } from './signing.js';
+
+export interface AlipaySigner {
+  /** Private half of paymock's test Alipay key pair (`paymock keys`). */
+  readonly alipayKey: KeyObject;
+  readonly resignAlways: boolean;
+  readonly verifyRequests: boolean;
+  md5Key(partner: string): string | undefined;
+  /** A merchant's public key: a legacy partner's RSA key, or an OpenAPI app's key. */
+  merchantKey(merchant: string): KeyObject | undefined;
+}
+
+function publicKey(text: string, field: string): KeyObject {
+  try {
+    return toPublicKey(text);
+  } catch (error) {
+    throw new PaymockError('CONFIG_INVALID', `invalid config: ${field}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** MD5 keys may also come from the environment: PAYMOCK_MD5_KEY_<partner>, then PAYMOCK_MD5_KEY. */
+export function createSigner(config: Config['alipay'], alipayKey: KeyObject, env: NodeJS.ProcessEnv = process.env): AlipaySigner {
+  const merchants = new Map<string, KeyObject>();
+  for (const [partner, keys] of Object.entries(config.partners)) {
+    if (keys.publicKey) merchants.set(partner, publicKey(keys.publicKey, `alipay.partners.${partner}.publicKey`));
+  }
+  for (const [app, keys] of Object.entries(config.apps)) merchants.set(app, publicKey(keys.publicKey, `alipay.apps.${app}.publicKey`));
+  return {
+    alipayKey,
+    resignAlways: config.resign === 'always',
+    verifyRequests: config.verifyRequests,
+    md5Key: (partner) => config.partners[partner]?.md5Key ?? env[`PAYMOCK_MD5_KEY_${partner}`] ?? env.PAYMOCK_MD5_KEY,
+    merchantKey: (merchant) => merchants.get(merchant),
+  };
+}
