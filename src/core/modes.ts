@@ -7,12 +7,14 @@ export interface ModePlan {
   readonly defaults: boolean;
   readonly upstream: boolean;
   readonly record: boolean;
+  /** Check request signatures as the gateway would (when paymock answers, not the upstream). */
+  readonly verify: boolean;
 }
 
 export const MODE_PLANS: Readonly<Record<Mode, ModePlan>> = {
-  mock: { cassette: false, defaults: true, upstream: false, record: false },
-  record: { cassette: false, defaults: false, upstream: true, record: true },
-  replay: { cassette: true, defaults: false, upstream: false, record: false },
-  auto: { cassette: true, defaults: false, upstream: true, record: true },
-  passthrough: { cassette: false, defaults: false, upstream: true, record: false },
+  mock: { cassette: false, defaults: true, upstream: false, record: false, verify: true },
+  record: { cassette: false, defaults: false, upstream: true, record: true, verify: false },
+  replay: { cassette: true, defaults: false, upstream: false, record: false, verify: true },
+  auto: { cassette: true, defaults: false, upstream: true, record: true, verify: true },
+  passthrough: { cassette: false, defaults: false, upstream: true, record: false, verify: false },
 };

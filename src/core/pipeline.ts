@@ -77,7 +77,22 @@ function miss(call: Call, key: MatchKey, parts: PipelineParts): Answer {
     : `no rule or default answers this request (mode ${parts.mode}). Its key fields:\n${formatKey(key)}`;
   const text = `paymock miss: ${call.dialect} ${call.api}\n${explanation}`;
   parts.log.warn(text);
-  return { response: plainResponse(MISS_STATUS, text, [['x-paymock-miss', '1']]), outcome: { source: 'miss', reason: explanation } };
+  const outcome = { source: 'miss', reason: explanation } as const;
+  if (call.dialect === 'alipay-v3') {
+    // alipay-sdk's curl() reads a v3 error body as {code, message} and puts both in its error.
+    const json = `${JSON.stringify({ code: 'paymock-miss', message: text })}\n`;
+    const response: HttpResponse = { status: MISS_STATUS, headers: [['Content-Type', 'application/json; charset=utf-8'], ['x-paymock-miss', '1']], body: textBody(json) };
+    return { response, outcome };
+  }
+  return { response: plainResponse(MISS_STATUS, text, [['x-paymock-miss', '1']]), outcome };
+}
+
+/** A badly signed request gets the gateway's own answer, as the real gateway would give it. */
+function rejectSignature(request: HttpRequest, call: Call, dialect: Dialect, parts: PipelineParts): Answer | undefined {
+  const check = dialect.verify(request, call);
+  if (check.ok) return undefined;
+  parts.log.warn(`${call.api}: bad request signature: ${check.reason}`);
+  return { response: check.response, outcome: { source: 'default', reason: `bad request signature: ${check.reason}` } };
 }
 
 export async function handle(request: HttpRequest, parts: PipelineParts): Promise<Handled> {
@@ -88,6 +103,7 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
   const key = dialect.fingerprint(call, request);
 
   const answer =
+    (plan.verify ? rejectSignature(request, call, dialect, parts) : undefined) ??
     (await firstAnswer(parts.rules, call, request, dialect)) ??
     (plan.cassette ? parts.cassette?.answer(key, call, request, dialect) : undefined) ??
     (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??

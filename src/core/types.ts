@@ -87,7 +87,8 @@ export interface Answer {
   readonly outcome: Omit<Outcome, 'durationMs'>;
 }
 
-export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** A failed check carries the gateway's own answer to a badly signed request. */
+export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly response: HttpResponse };
 
 /**
  * One wire format. The generic `http` dialect accepts anything; the Alipay dialects (later)
@@ -112,4 +113,6 @@ export interface BusinessReply {
   readonly headers?: Readonly<Record<string, string>>;
   /** Business fields for Alipay dialects; for `http`, a string or a JSON value for the body. */
   readonly fields?: unknown;
+  /** A gateway-level rejection instead of a business reply (legacy `<error>`, e.g. ILLEGAL_SIGN). */
+  readonly gatewayError?: string;
 }

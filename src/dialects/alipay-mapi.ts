@@ -6,6 +6,8 @@ import { alipayKey } from './alipay-key.js';
 import { decodeParams, gatewayForms, isGatewayPath, rawParam } from './alipay-request.js';
 import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
 import { resignMapi } from './alipay-resign.js';
+import { encodeMapi, encodeMapiGatewayError } from './alipay-encode.js';
+import { verifyMapi } from './alipay-verify.js';
 import { httpDialect } from './http.js';
 
 /** Alipay falls back to GBK when it cannot tell the request charset (alipay.md 1.2). */
@@ -32,6 +34,13 @@ export function createMapiDialect(options: AlipayDialectOptions): Dialect {
     },
     decode,
     ...adaptWith(resignMapi, decode, options),
+    encode(reply, call) {
+      if (reply.gatewayError) return encodeMapiGatewayError(call, reply.gatewayError);
+      const { response, warning } = encodeMapi(call, (reply.fields ?? {}) as Record<string, string>, options.signer);
+      if (warning) options.log.warn(warning);
+      return response;
+    },
+    verify: (_request, call) => (options.signer.verifyRequests ? verifyMapi(call, options.signer) : { ok: true }),
     fingerprint: (call) => alipayKey(call, call.params.partner ?? '', options.match),
   };
 }

@@ -7,6 +7,8 @@ import { alipayKey } from './alipay-key.js';
 import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
 import { resignOpenapi } from './alipay-resign.js';
 import { decodeParams, gatewayForms, isGatewayPath, rawParam } from './alipay-request.js';
+import { encodeOpenapi } from './alipay-encode.js';
+import { verifyOpenapi } from './alipay-verify.js';
 import { httpDialect } from './http.js';
 
 function decode(request: HttpRequest): Call {
@@ -28,6 +30,8 @@ export function createOpenapiDialect(options: AlipayDialectOptions): Dialect {
     },
     decode,
     ...adaptWith(resignOpenapi, decode, options),
+    encode: (reply, call) => encodeOpenapi(call, (reply.fields ?? {}) as Record<string, unknown>, options.signer),
+    verify: (_request, call) => (options.signer.verifyRequests ? verifyOpenapi(call, options.signer) : { ok: true }),
     fingerprint: (call) => alipayKey(call, call.params.app_id ?? '', options.match),
   };
 }

@@ -7,6 +7,8 @@ import type { Call, Dialect, HttpRequest } from '../core/types.js';
 import { alipayKey } from './alipay-key.js';
 import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
 import { resignV3 } from './alipay-resign.js';
+import { encodeV3 } from './alipay-encode.js';
+import { verifyV3 } from './alipay-verify.js';
 import { httpDialect } from './http.js';
 
 const V3_PATH = /^\/v3\/(.+)$/;
@@ -31,6 +33,8 @@ export function createV3Dialect(options: AlipayDialectOptions): Dialect {
     detect: (request) => V3_PATH.test(new URL(request.url).pathname),
     decode,
     ...adaptWith(resignV3, decode, options),
+    encode: (reply) => encodeV3(reply.status ?? 200, reply.fields ?? {}, options.signer),
+    verify: (request, call) => (options.signer.verifyRequests ? verifyV3(call, request, options.signer) : { ok: true }),
     fingerprint: (call, request) => alipayKey(call, v3AppId(request), options.match, { http: request.method }),
   };
 }

@@ -1,0 +1,79 @@
+// Putting a business reply on the wire exactly as each Alipay gateway does (../shared/alipay.md
+// §1.5, §3.2, §4, §5.3), signed with the right key, in the request's charset.
+import { randomUUID } from 'node:crypto';
+import { encodeText } from '../core/body.js';
+import type { Call, HttpResponse } from '../core/types.js';
+import type { AlipaySigner } from './alipay-signer.js';
+import { mapiResponseSignContent, md5Sign, rsaSign, v3ResponseSignContent } from './signing.js';
+
+const xmlEscape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function response(status: number, headers: Array<[string, string]>, text: string, charset: string): HttpResponse {
+  const bytes = encodeText(text, charset);
+  return { status, headers: [...headers, ['Content-Length', String(bytes.length)]], body: { bytes, charset, text } };
+}
+
+function mapiXml(charset: string, inner: string): string {
+  return `<?xml version="1.0" encoding="${charset}"?>\n<alipay>${inner}</alipay>`;
+}
+
+/** A gateway-level rejection: no request echo, no response, no signature (alipay.md §1.5). */
+export function encodeMapiGatewayError(call: Call, error: string): HttpResponse {
+  const charset = call.charset ?? 'GBK';
+  const text = mapiXml(charset, `<is_success>F</is_success><error>${xmlEscape(error)}</error>`);
+  return response(200, [['Content-Type', `text/xml; charset=${charset}`]], text, charset);
+}
+
+/**
+ * `<is_success>T`, the request echo, the business fields (alphabetical, as in every capture) and
+ * the signature over them: MD5 with the partner's key, or RSA/RSA2 with paymock's test key.
+ * Undefined `warning` means it was signed; otherwise it went out unsigned and says why.
+ */
+export function encodeMapi(call: Call, business: Record<string, string>, signer: AlipaySigner): { response: HttpResponse; warning?: string } {
+  const charset = call.charset ?? 'GBK';
+  const echo = Object.entries(call.params).map(([name, value]) => `<param name="${xmlEscape(name)}">${xmlEscape(value)}</param>`).join('');
+  const fields = Object.keys(business).sort().map((name) => `<${name}>${xmlEscape(business[name]!)}</${name}>`).join('');
+  const signType = (call.params.sign_type ?? 'MD5').toUpperCase();
+  const content = mapiResponseSignContent(business);
+  let sign: string | undefined;
+  let warning: string | undefined;
+  if (signType === 'MD5') {
+    const key = signer.md5Key(call.params.partner ?? '');
+    if (key) sign = md5Sign(content, key, charset);
+    else warning = `reply to ${call.api} is NOT signed: no MD5 key for partner ${call.params.partner ?? '(none)'} (set alipay.partners["<partner>"].md5Key or PAYMOCK_MD5_KEY)`;
+  } else {
+    sign = rsaSign(content, signer.alipayKey, signType === 'RSA' ? 'RSA' : 'RSA2', charset);
+  }
+  const signature = sign === undefined ? '' : `<sign>${sign}</sign><sign_type>${signType}</sign_type>`;
+  const text = mapiXml(charset, `<is_success>T</is_success><request>${echo}</request><response><alipay>${fields}</alipay></response>${signature}`);
+  return { response: response(200, [['Content-Type', `text/xml; charset=${charset}`]], text, charset), ...(warning ? { warning } : {}) };
+}
+
+/** `{"<method>_response":<node>,"sign":"..."}`: the node serialised once, those bytes signed. */
+export function encodeOpenapi(call: Call, node: Record<string, unknown>, signer: AlipaySigner, responseKey?: string): HttpResponse {
+  const key = responseKey ?? `${call.api.replaceAll('.', '_')}_response`;
+  const nodeText = JSON.stringify(node);
+  const sign = rsaSign(nodeText, signer.alipayKey, call.params.sign_type === 'RSA' ? 'RSA' : 'RSA2');
+  // The v2 gateway labels its JSON text/html (UNCONFIRMED in alipay.md; SDKs read the body as text).
+  return response(200, [['Content-Type', 'text/html;charset=utf-8']], `{"${key}":${nodeText},"sign":"${sign}"}`, 'utf-8');
+}
+
+/** A v3 JSON reply with `alipay-timestamp`, `alipay-nonce` and `alipay-signature`, also on 4xx. */
+export function encodeV3(status: number, body: unknown, signer: AlipaySigner): HttpResponse {
+  const text = JSON.stringify(body);
+  const timestamp = String(Date.now());
+  const nonce = randomUUID();
+  const signature = rsaSign(v3ResponseSignContent(timestamp, nonce, text), signer.alipayKey, 'RSA2');
+  return response(
+    status,
+    [
+      ['Content-Type', 'application/json;charset=UTF-8'],
+      ['alipay-trace-id', randomUUID().replaceAll('-', '')],
+      ['alipay-timestamp', timestamp],
+      ['alipay-nonce', nonce],
+      ['alipay-signature', signature],
+    ],
+    text,
+    'utf-8',
+  );
+}

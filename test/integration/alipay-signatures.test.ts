@@ -1,0 +1,80 @@
+// Incoming signatures are checked like Alipay does when the merchant's key is configured, and a
+// bad one is answered like Alipay answers it, per dialect.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import iconv from 'iconv-lite';
+import { AlipaySdk } from 'alipay-sdk';
+import { startPaymock } from '../../src/index.js';
+import { mapiRequestSignContent, md5Sign } from '../../src/dialects/signing.js';
+import { loadOrCreateAlipayTestKey } from '../../src/keys/alipay-test-key.js';
+import { send } from '../support/client.js';
+import { tempDir } from '../support/tmp.js';
+
+const APP_ID = '2021000000000002';
+const PARTNER = '2088101122136241';
+const MD5_KEY = '0123456789abcdef0123456789abcdef';
+const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const impostor = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pem = (key: typeof app.privateKey) => key.export({ type: 'pkcs1', format: 'pem' }).toString();
+
+async function mockPaymock(t: TestContext) {
+  const dir = await tempDir(t);
+  const keys = path.join(dir, 'keys');
+  const paymock = await startPaymock({
+    port: 0,
+    caDir: keys,
+    log: 'silent',
+    alipay: {
+      apps: { [APP_ID]: { publicKey: app.publicKey.export({ type: 'spki', format: 'pem' }).toString() } },
+      partners: { [PARTNER]: { md5Key: MD5_KEY } },
+    },
+  });
+  t.after(() => paymock.stop());
+  const paymockKey = (await loadOrCreateAlipayTestKey(keys)).publicKeyBase64;
+  const sdk = (privateKey: string) => new AlipaySdk({ appId: APP_ID, privateKey, alipayPublicKey: paymockKey, gateway: `${paymock.url}/gateway.do`, endpoint: paymock.url });
+  return { paymock, sdk };
+}
+
+test('v2: a bad signature gets 40002 isv.invalid-signature in the method node, signed by paymock', async (t) => {
+  const { sdk } = await mockPaymock(t);
+  const bad = await sdk(pem(impostor.privateKey)).exec('alipay.trade.query', { bizContent: { outTradeNo: 'A 1' } }, { validateSign: true });
+  assert.equal(bad.code, '40002');
+  assert.equal(bad.msg, 'Invalid Arguments');
+  assert.equal(bad.subCode, 'isv.invalid-signature');
+  assert.match(bad.subMsg, /网关生成的验签字符串为：app_id=2021000000000002&amp;biz_content=\{"out_trade_no":"A 1"\}&amp;charset=utf-8&amp;method=alipay\.trade\.query/);
+  // A correctly signed request passes the check (and, with nothing configured in mock mode, misses).
+  await assert.rejects(sdk(pem(app.privateKey)).exec('alipay.trade.query', { bizContent: { outTradeNo: 'A 1' } }), /status: 404/);
+});
+
+test('v3: a bad authorization signature is a signed 401 the SDK reports', async (t) => {
+  const { sdk } = await mockPaymock(t);
+  await assert.rejects(sdk(pem(impostor.privateKey)).curl('POST', '/v3/alipay/trade/query', { body: { out_trade_no: 'X' } }), (error: Error & { code?: string; responseHttpStatus?: number }) => {
+    assert.equal(error.code, 'invalid-signature');
+    assert.equal(error.responseHttpStatus, 401);
+    return true;
+  });
+  await assert.rejects(sdk(pem(app.privateKey)).curl('POST', '/v3/alipay/trade/query', { body: { out_trade_no: 'X' } }), (error: Error & { responseHttpStatus?: number }) => {
+    assert.equal(error.responseHttpStatus, 404, 'a good signature passes the check, then misses');
+    return true;
+  });
+});
+
+test('legacy: a bad MD5 signature gets is_success=F with ILLEGAL_SIGN in the request charset', async (t) => {
+  const { paymock } = await mockPaymock(t);
+  const params = { service: 'alipay.acquire.overseas.query', partner: PARTNER, partner_trans_id: 'T1', _input_charset: 'gbk', memo: '中文' };
+  const good = md5Sign(mapiRequestSignContent(params), MD5_KEY, 'gbk');
+  const form = (sign: string) =>
+    Object.entries({ ...params, sign_type: 'MD5', sign })
+      .map(([k, v]) => `${k}=${[...iconv.encode(v, 'gbk')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`)
+      .join('&');
+  const post = (sign: string) => send(`${paymock.url}/gateway.do?_input_charset=gbk`, { method: 'POST', body: form(sign), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+
+  const rejected = await post('0'.repeat(32));
+  assert.equal(rejected.status, 200);
+  assert.equal(rejected.headers['content-type'], 'text/xml; charset=gbk');
+  assert.equal(iconv.decode(rejected.body, 'gbk'), '<?xml version="1.0" encoding="gbk"?>\n<alipay><is_success>F</is_success><error>ILLEGAL_SIGN</error></alipay>');
+  const accepted = await post(good);
+  assert.equal(accepted.headers['x-paymock-miss'], '1', 'a good MD5 signature (hashed in GBK) passes the check');
+});
