@@ -10,7 +10,7 @@ import iconv from 'iconv-lite';
 import { AlipaySdk } from 'alipay-sdk';
 import { startPaymock, type PaymockOptions } from '../../src/index.js';
 import { parseMapiReply } from '../../src/dialects/mapi-xml.js';
-import { mapiResponseSignContent, md5Sign } from '../../src/dialects/signing.js';
+import { mapiRequestSignContent, mapiResponseSignContent, md5Sign } from '../../src/dialects/signing.js';
 import { loadOrCreateAlipayTestKey } from '../../src/keys/alipay-test-key.js';
 import { send } from '../support/client.js';
 import { MD5_KEY, startFakeAlipay } from '../support/fake-alipay.js';
@@ -108,12 +108,21 @@ test('legacy GBK spot pay: byte-exact for the same ids, adapted and MD5-signed f
     trans_name: p.trans_name!,
   }));
   const gbk = (value: string) => [...iconv.encode(value, 'gbk')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  const pay = (url: string, id: string) =>
-    send(`${url}/gateway.do?_input_charset=gbk`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `service=alipay.acquire.overseas.spot.pay&partner=${PARTNER}&partner_trans_id=${id}&trans_name=${gbk('测试商品')}&trans_amount=0.01&currency=USD&buyer_identity_code=288888888888888888&sign_type=MD5&sign=whatever`,
-    });
+  const pay = (url: string, id: string) => {
+    const params: Record<string, string> = {
+      service: 'alipay.acquire.overseas.spot.pay',
+      partner: PARTNER,
+      partner_trans_id: id,
+      trans_name: '测试商品',
+      trans_amount: '0.01',
+      currency: 'USD',
+      buyer_identity_code: '288888888888888888',
+    };
+    // Signed in GBK with the merchant key: in replay paymock checks it, as the gateway would.
+    const sign = md5Sign(mapiRequestSignContent({ ...params, _input_charset: 'gbk' }), MD5_KEY, 'gbk');
+    const form = Object.entries({ ...params, sign_type: 'MD5', sign }).map(([k, v]) => `${k}=${gbk(v)}`).join('&');
+    return send(`${url}/gateway.do?_input_charset=gbk`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
+  };
 
   const recorder = await startPaymock(options('record'));
   const live = await pay(recorder.url, 'P-REC-1');
