@@ -1,9 +1,11 @@
 // Options from a config file and flags, validated once at the edge into a frozen object.
 // Every error names the field and what is accepted.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaymockError } from './core/errors.js';
-import { formatIssues, jsonErrorWhere } from './core/schema-error.js';
+import { parseDataFile } from './core/data-file.js';
+import { formatIssues } from './core/schema-error.js';
 import { ALIPAY_HOSTS } from './tls/intercept.js';
 
 export const MODES = ['mock', 'record', 'replay', 'auto', 'passthrough'] as const;
@@ -81,24 +83,23 @@ export function parseOptions(input: unknown, source = 'options'): Config {
   return Object.freeze(parsed.data);
 }
 
-/** A JSON config file's options, with flags (already camelCased) taking precedence. */
+/** Looked for in the working directory when no --config is given. */
+export const DEFAULT_CONFIG_FILES = ['paymock.config.json', 'paymock.config.yaml', 'paymock.config.yml'];
+
+/** A config file's options (JSON or YAML), with flags (already camelCased) taking precedence. */
 export async function loadConfig(file: string | undefined, flags: Record<string, unknown>): Promise<Config> {
   const defined = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
-  if (!file) return parseOptions(defined);
+  const chosen = file ?? DEFAULT_CONFIG_FILES.find((name) => existsSync(name));
+  if (!chosen) return parseOptions(defined);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(chosen, 'utf8');
   } catch (error) {
-    throw new PaymockError('CONFIG_INVALID', `cannot read config file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new PaymockError('CONFIG_INVALID', `cannot read config file ${chosen}: ${(error as Error).message}`, { cause: error });
   }
-  let fromFile: unknown;
-  try {
-    fromFile = JSON.parse(text);
-  } catch (error) {
-    throw new PaymockError('CONFIG_INVALID', `config file ${file} is not valid JSON${jsonErrorWhere(error, text)}`, { cause: error });
-  }
+  const fromFile = parseDataFile(text, `config file ${chosen}`);
   if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
-    throw new PaymockError('CONFIG_INVALID', `config file ${file} must hold a JSON object of options`);
+    throw new PaymockError('CONFIG_INVALID', `config file ${chosen} must hold an object of options`);
   }
-  return parseOptions({ ...fromFile, ...defined }, `config (file ${file} and flags)`);
+  return parseOptions({ ...fromFile, ...defined }, `config (file ${chosen} and flags)`);
 }

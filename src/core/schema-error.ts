@@ -7,8 +7,14 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(root)';
 }
 
+/** zod reports a bad record key as "Invalid key in record"; the reason is one level down. */
+function messageOf(issue: z.core.$ZodIssue): string {
+  const inner = issue.code === 'invalid_key' ? issue.issues[0] : undefined;
+  return inner ? `${inner.message} (in a key)` : issue.message;
+}
+
 export function formatIssues(error: z.ZodError, limit = 5): string {
-  const lines = error.issues.slice(0, limit).map((issue) => `  ${fieldPath(issue.path)}: ${issue.message}`);
+  const lines = error.issues.slice(0, limit).map((issue) => `  ${fieldPath(issue.path)}: ${messageOf(issue)}`);
   if (error.issues.length > limit) lines.push(`  ... and ${error.issues.length - limit} more`);
   return lines.join('\n');
 }

@@ -39,3 +39,16 @@ test('a config file is read, flags win, and a broken file is named', async (t) =
   await writeFile(file, JSON.stringify({ mode: 'nope' }));
   await assert.rejects(loadConfig(file, {}), /file .*paymock\.json and flags\):\n {2}mode: expected one of/);
 });
+
+test('a YAML config file works the same, and its syntax errors name the line', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'paymock.config.yaml');
+  await writeFile(file, 'mode: replay\ncassette: ci\nalipay:\n  partners:\n    "2088101122136241": { md5Key: abc }\nmatch:\n  alipay.trade.refund: { keep: [out_request_no] }\n');
+  const config = await loadConfig(file, {});
+  assert.equal(config.alipay.partners['2088101122136241']?.md5Key, 'abc');
+  assert.deepEqual(config.match['alipay.trade.refund'], { keep: ['out_request_no'] });
+  await writeFile(file, 'mode: replay\n  cassette: [\n');
+  await assert.rejects(loadConfig(file, {}), /paymock\.config\.yaml is not valid YAML at line \d+ column \d+/);
+  await writeFile(file, 'alipay:\n  partners:\n    "123": { md5Key: abc }\n');
+  await assert.rejects(loadConfig(file, {}), /alipay\.partners\.123: expected a partner id/);
+});
