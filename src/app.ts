@@ -15,6 +15,8 @@ import { createFrontDoor } from './server/front-door.js';
 import { createUpstream, type Upstream } from './server/upstream.js';
 import { createSigner } from './dialects/alipay-signer.js';
 import { loadOrCreateAlipayTestKey } from './keys/alipay-test-key.js';
+import type { Trade } from './rules/defaults/sandbox.js';
+import { createSimulator } from './rules/defaults/simulator.js';
 import { loadAuthority } from './tls/authority.js';
 import { interceptMatcher } from './tls/intercept.js';
 
@@ -34,6 +36,8 @@ export interface RunningPaymock {
   readonly config: Config;
   /** Write pending cassette appends now. */
   flush(): Promise<void>;
+  /** The simulated sandbox's ledger: every trade it holds, and a reset to empty. */
+  readonly sandbox: { trades(): readonly Trade[]; reset(): void };
   /** Close the port and every connection, flush the cassette, report what happened. */
   stop(): Promise<StopSummary>;
 }
@@ -115,7 +119,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     }),
     self,
   );
-  const parts: PipelineParts = { mode: config.mode, dialects, rules: [], defaults: [], cassette, upstream, log };
+  const simulator = createSimulator(signer);
+  const parts: PipelineParts = { mode: config.mode, dialects, rules: [], defaults: [simulator], cassette, upstream, log };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
   const startedAt = new Date().toISOString();
 
@@ -160,11 +165,14 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     mode: config.mode,
     config,
     flush: async () => cassette?.flush(),
+    sandbox: { trades: () => simulator.sandbox.trades(), reset: () => simulator.sandbox.reset() },
     stop: () =>
       (stopped ??= (async () => {
         await frontDoor.close();
         upstream.close();
         await cassette?.flush();
+        // A CA still being created in the background must finish before the caller moves on.
+        await authority.catch(() => undefined);
         return { counts: { ...counts }, ...(cassette ? { cassette: cassette.summary() } : {}) };
       })()),
   };

@@ -9,7 +9,8 @@ import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import { formatKey } from './near-miss.js';
 import { MODE_PLANS } from './modes.js';
-import type { Answer, Call, Dialect, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
+import type { Answer, Call, Dialect, Fault, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A source of answers that is not a recording: custom rules, or the simulated sandbox. */
 export interface Responder {
@@ -32,6 +33,7 @@ export interface Handled {
   readonly key: MatchKey;
   readonly response: HttpResponse;
   readonly outcome: Outcome;
+  readonly fault?: Fault;
 }
 
 export const MISS_STATUS = 404;
@@ -109,7 +111,8 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
     (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
     (plan.upstream ? await forward(request, call, key, parts) : miss(call, key, parts));
 
+  if (answer.delayMs) await sleep(answer.delayMs);
   const outcome: Outcome = { ...answer.outcome, durationMs: performance.now() - started };
-  parts.log.debug(`${request.method} ${request.url} -> ${answer.response.status} (${outcome.source})`);
-  return { call, key, response: answer.response, outcome };
+  parts.log.debug(`${request.method} ${request.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
+  return { call, key, response: answer.response, outcome, ...(answer.fault ? { fault: answer.fault } : {}) };
 }

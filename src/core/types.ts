@@ -81,10 +81,19 @@ export interface Outcome {
   readonly durationMs: number;
 }
 
+/** Misbehaviour on the wire that no well-formed response can express. */
+export type Fault =
+  | { readonly kind: 'timeout' } // never answer; the client gives up
+  | { readonly kind: 'reset' } // destroy the connection without a word
+  | { readonly kind: 'truncated' }; // declare the full length, send half, close
+
 /** A stage's answer: the response plus who gave it. */
 export interface Answer {
   readonly response: HttpResponse;
   readonly outcome: Omit<Outcome, 'durationMs'>;
+  readonly fault?: Fault;
+  /** Wait this long before answering. */
+  readonly delayMs?: number;
 }
 
 /** A failed check carries the gateway's own answer to a badly signed request. */

@@ -7,7 +7,7 @@ import { makeBody } from '../core/body.js';
 import { describe, statusFor } from '../core/errors.js';
 import { fromRaw, headerValue, setHeader, toRaw } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
-import type { HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
+import type { Fault, HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
 import { handleConnect, tunnelOrigins, type ConnectOptions } from './connect.js';
 import { readBody } from './read-body.js';
 
@@ -17,7 +17,7 @@ export interface FrontDoorOptions {
   readonly maxBodyBytes: number;
   /** Where origin-form (gateway mode) requests go; the Host header decides when unset. */
   readonly gatewayOrigin: () => string | undefined;
-  readonly handle: (request: HttpRequest) => Promise<{ response: HttpResponse; outcome: Outcome }>;
+  readonly handle: (request: HttpRequest) => Promise<{ response: HttpResponse; outcome: Outcome; fault?: Fault }>;
   readonly admin: (req: IncomingMessage, res: ServerResponse) => void;
   readonly connect: Omit<ConnectOptions, 'log'>;
   readonly log: Logger;
@@ -57,6 +57,25 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, outco
   res.end(bodyless ? undefined : response.body.bytes);
 }
 
+/** What no well-formed response can say: silence, a reset, a body cut short. */
+function writeFault(res: ServerResponse, fault: Fault, response: HttpResponse, outcome: Outcome): void {
+  switch (fault.kind) {
+    case 'timeout':
+      return; // the request stays open until the client gives up or paymock stops
+    case 'reset':
+      res.socket?.resetAndDestroy();
+      return;
+    case 'truncated': {
+      const bytes = response.body.bytes;
+      const headers = setHeader(setHeader(response.headers, 'x-paymock-source', outcome.source), 'Content-Length', String(Math.max(bytes.length, 2)));
+      res.writeHead(response.status, toRaw(headers));
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      // Flush what was written, then cut the connection mid-body.
+      res.socket?.end(() => res.socket?.destroy());
+    }
+  }
+}
+
 function fail(res: ServerResponse, error: unknown, log: Logger): void {
   const status = statusFor(error);
   const text = `paymock: ${describe(error)}\n`;
@@ -92,8 +111,9 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       const headers = targetHeaders(req.rawHeaders, url);
       const bytes = await readBody(req, options.maxBodyBytes);
       const request: HttpRequest = { method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) };
-      const { response, outcome } = await options.handle(request);
-      writeResponse(res, response, outcome, request.method);
+      const { response, outcome, fault } = await options.handle(request);
+      if (fault) writeFault(res, fault, response, outcome);
+      else writeResponse(res, response, outcome, request.method);
     } catch (error) {
       fail(res, error, log);
     }

@@ -1,0 +1,111 @@
+// Sandbox results in OpenAPI's words (../shared/alipay.md §3.2-3.3): v2 nodes with code/msg and
+// ACQ sub_codes; v3 the same business fields as a JSON body, errors as {code, message} on a 4xx/5xx.
+import type { BusinessReply } from '../../core/types.js';
+import { fromCents, refundedCents, type SandboxError, type SandboxResult, type Trade } from './sandbox.js';
+import { dashedTime } from './time-and-money.js';
+import type { TradeRequest } from './trade-request.js';
+
+/** sub_msg texts as the gateway words them; refund-specific codes are UNCONFIRMED in alipay.md. */
+const ACQ: Record<SandboxError, [string, string]> = {
+  TRADE_NOT_EXIST: ['ACQ.TRADE_NOT_EXIST', '交易不存在'],
+  BUYER_BALANCE_NOT_ENOUGH: ['ACQ.BUYER_BALANCE_NOT_ENOUGH', '买家余额不足'],
+  REFUND_AMOUNT_EXCEED: ['ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限'],
+  TRADE_STATUS_ERROR: ['ACQ.TRADE_STATUS_ERROR', '交易状态不合法'],
+  TRADE_HAS_SUCCESS: ['ACQ.TRADE_HAS_SUCCESS', '交易已被支付'],
+  TRADE_HAS_CLOSE: ['ACQ.TRADE_HAS_CLOSE', '交易已经关闭'],
+  CONTEXT_INCONSISTENT: ['ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改'],
+  INVALID_PARAMETER: ['ACQ.INVALID_PARAMETER', '参数无效'],
+  PAYMENT_AUTH_CODE_INVALID: ['ACQ.PAYMENT_AUTH_CODE_INVALID', '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款'],
+  SYSTEM_ERROR: ['ACQ.SYSTEM_ERROR', '系统错误'],
+};
+
+const SUCCESS = { code: '10000', msg: 'Success' };
+
+function buyer(trade: Trade) {
+  return { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo, buyer_logon_id: trade.buyerLoginId, buyer_user_id: trade.buyerUserId };
+}
+
+function payment(trade: Trade) {
+  return {
+    ...buyer(trade),
+    total_amount: trade.amount,
+    receipt_amount: trade.amount,
+    buyer_pay_amount: trade.amount,
+    ...(trade.paidAt ? { gmt_payment: dashedTime(trade.paidAt), fund_bill_list: [{ fund_channel: 'ALIPAYACCOUNT', amount: trade.amount }] } : {}),
+  };
+}
+
+/** The business fields of a successful call (shared by v2 and v3). */
+function successFields(request: TradeRequest, result: Extract<SandboxResult, { kind: 'ok' | 'bad-signature' }>): Record<string, unknown> {
+  const { trade } = result;
+  switch (request.op) {
+    case 'query':
+      return { ...payment(trade), trade_status: trade.status, ...(trade.paidAt ? { send_pay_date: dashedTime(trade.paidAt) } : {}) };
+    case 'cancel':
+      return {
+        trade_no: trade.tradeNo,
+        out_trade_no: trade.outTradeNo,
+        retry_flag: 'N',
+        ...('action' in result && result.action ? { action: result.action } : {}),
+        ...('action' in result && result.action === 'refund' ? { gmt_refund_pay: dashedTime(new Date()) } : {}),
+      };
+    case 'refund': {
+      const refund = 'refund' in result ? result.refund : undefined;
+      return {
+        ...buyer(trade),
+        fund_change: 'repeated' in result && result.repeated ? 'N' : 'Y',
+        refund_fee: fromCents(refundedCents(trade)),
+        send_back_fee: refund?.amount ?? '0.00',
+        gmt_refund_pay: dashedTime(refund?.at ?? new Date()),
+      };
+    }
+    case 'close':
+      return { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
+    case 'precreate':
+      return { out_trade_no: trade.outTradeNo, qr_code: `https://qr.alipay.com/bax0${trade.tradeNo.slice(-12)}` };
+    case 'pay':
+      return payment(trade);
+  }
+}
+
+export function openapiReply(request: TradeRequest, result: SandboxResult): BusinessReply {
+  switch (result.kind) {
+    case 'error': {
+      const [subCode, subMsg] = ACQ[result.error];
+      if (result.error === 'SYSTEM_ERROR') return { fields: { code: '20000', msg: 'Service Currently Unavailable', sub_code: subCode, sub_msg: subMsg } };
+      return { fields: { code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg, ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
+    }
+    case 'unknown':
+      return { fields: { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误' } };
+    case 'waiting':
+      // 10003: accepted, waiting for the buyer (e.g. a password); poll alipay.trade.query (alipay.md 3.2).
+      return { fields: { code: '10003', msg: 'order success pay inprocess', ...buyer(result.trade), total_amount: result.trade.amount } };
+    case 'cancel-missing':
+      return { fields: { ...SUCCESS, retry_flag: 'N', ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
+    case 'timeout':
+      return { fields: {} };
+    default:
+      return { fields: { ...SUCCESS, ...successFields(request, result) } };
+  }
+}
+
+/** v3: business fields on 200; `{code, message}` with 400 for business errors, 500 for system ones. */
+export function v3Reply(request: TradeRequest, result: SandboxResult): BusinessReply {
+  switch (result.kind) {
+    case 'error': {
+      const [code, message] = ACQ[result.error];
+      return { status: result.error === 'SYSTEM_ERROR' ? 500 : 400, fields: { code, message } };
+    }
+    case 'unknown':
+      return { status: 500, fields: { code: 'ACQ.SYSTEM_ERROR', message: '系统错误' } };
+    case 'waiting':
+      // v3 has no 10003: the waiting trade is reported by its status (UNCONFIRMED).
+      return { status: 200, fields: { ...buyer(result.trade), total_amount: result.trade.amount, trade_status: 'WAIT_BUYER_PAY' } };
+    case 'cancel-missing':
+      return { status: 200, fields: { retry_flag: 'N', ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
+    case 'timeout':
+      return { status: 200, fields: {} };
+    default:
+      return { status: 200, fields: successFields(request, result) };
+  }
+}
