@@ -17,6 +17,9 @@ import { createSigner } from './dialects/alipay-signer.js';
 import { loadOrCreateAlipayTestKey } from './keys/alipay-test-key.js';
 import type { Trade } from './rules/defaults/sandbox.js';
 import { createSimulator } from './rules/defaults/simulator.js';
+import { loadRuleDir } from './rules/load.js';
+import { RuleSet } from './rules/rule-set.js';
+import { watchRules } from './rules/watch.js';
 import { loadAuthority } from './tls/authority.js';
 import { interceptMatcher } from './tls/intercept.js';
 
@@ -38,6 +41,8 @@ export interface RunningPaymock {
   flush(): Promise<void>;
   /** The simulated sandbox's ledger: every trade it holds, and a reset to empty. */
   readonly sandbox: { trades(): readonly Trade[]; reset(): void };
+  /** The custom rules in force (reloaded from files when they change), and replacing them. */
+  readonly rules: RuleSet;
   /** Close the port and every connection, flush the cassette, report what happened. */
   stop(): Promise<StopSummary>;
 }
@@ -120,7 +125,20 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     self,
   );
   const simulator = createSimulator(signer);
-  const parts: PipelineParts = { mode: config.mode, dialects, rules: [], defaults: [simulator], cassette, upstream, log };
+  const loaded = await loadRuleDir(config.rulesDir);
+  const rules = new RuleSet(simulator, loaded.rules);
+  if (loaded.rules.length) log.info(`${loaded.rules.length} rule(s) from ${loaded.files.length} file(s) in ${config.rulesDir}`);
+  const watcher = config.watchRules
+    ? watchRules(config.rulesDir, (change) => {
+        if ('error' in change) {
+          log.warn(`rules not reloaded, the last good set (${rules.rules.length} rule(s)) stays: ${change.error.message}`);
+        } else {
+          rules.replace(change.rules);
+          log.info(`rules reloaded: ${change.rules.length} rule(s)`);
+        }
+      })
+    : undefined;
+  const parts: PipelineParts = { mode: config.mode, dialects, rules: [rules], defaults: [simulator], cassette, upstream, log };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
   const startedAt = new Date().toISOString();
 
@@ -166,8 +184,10 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     config,
     flush: async () => cassette?.flush(),
     sandbox: { trades: () => simulator.sandbox.trades(), reset: () => simulator.sandbox.reset() },
+    rules,
     stop: () =>
       (stopped ??= (async () => {
+        watcher?.close();
         await frontDoor.close();
         upstream.close();
         await cassette?.flush();

@@ -8,6 +8,7 @@ import { loadConfig, MODES } from './config.js';
 import { caCommand } from './commands/ca.js';
 import { runDoctor } from './commands/doctor.js';
 import { keysCommand } from './commands/keys.js';
+import { rulesCheck } from './commands/rules-check.js';
 import { PaymockError } from './core/errors.js';
 import { createLogger } from './core/log.js';
 
@@ -19,6 +20,7 @@ interface ServeFlags {
   host?: string;
   config?: string;
   cassettesDir?: string;
+  rulesDir?: string;
   maxBodyBytes?: string;
   upstreamTimeoutMs?: string;
   log?: string;
@@ -41,6 +43,7 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--host <host>', 'address to listen on (default: 127.0.0.1)')
     .option('--config <file>', 'JSON file of options; flags win over it')
     .option('--cassettes-dir <dir>', 'where cassettes live (default: cassettes)')
+    .option('--rules-dir <dir>', 'where custom rule files live, reloaded on change (default: rules)')
     .option('--max-body-bytes <n>', 'largest request body accepted, larger gets 413 (default: 10485760)')
     .option('--upstream-timeout-ms <n>', 'how long to wait for the upstream before 504 (default: 30000)')
     .option('--log <level>', 'silent | info | debug (default: info)')
@@ -136,6 +139,15 @@ program
   .action(async (flags: { proxy: string }) => {
     const healthy = await runDoctor(flags.proxy.replace(/\/+$/, ''), (line) => process.stdout.write(`${line}\n`));
     process.exitCode = healthy ? 0 : 1;
+  });
+
+program
+  .command('rules')
+  .description('custom mock rules')
+  .command('check [dir]')
+  .description('validate every rule file in dir (default: rules/); exits 1 on an error')
+  .action(async (dir: string | undefined) => {
+    process.exitCode = await rulesCheck(dir ?? 'rules', (line) => process.stdout.write(`${line}\n`));
   });
 
 const cassettes = program.command('cassettes').description('inspect recorded cassettes');

@@ -47,6 +47,8 @@ export const OptionsSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     cassettesDir: z.string().min(1).default('cassettes'),
     rulesDir: z.string().min(1).default('rules'),
+    /** Reload rule files when they change (a broken file keeps the last good set). */
+    watchRules: z.boolean().default(true),
     maxBodyBytes: z.coerce.number().int().positive().default(10 * MiB),
     maxResponseBytes: z.coerce.number().int().positive().default(64 * MiB),
     upstreamTimeoutMs: z.coerce.number().int().positive().default(30_000),

@@ -16,6 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface Responder {
   readonly name: string;
   answer(call: Call, request: HttpRequest, dialect: Dialect): Promise<Answer | undefined> | Answer | undefined;
+  /** Why it did not answer this call (for the miss report). */
+  explain?(call: Call, request: HttpRequest): string[];
 }
 
 export interface PipelineParts {
@@ -73,10 +75,12 @@ async function forward(request: HttpRequest, call: Call, key: MatchKey, parts: P
   }
 }
 
-function miss(call: Call, key: MatchKey, parts: PipelineParts): Answer {
-  const explanation = parts.cassette && MODE_PLANS[parts.mode].cassette
+function miss(call: Call, key: MatchKey, request: HttpRequest, parts: PipelineParts): Answer {
+  const fromCassette = parts.cassette && MODE_PLANS[parts.mode].cassette
     ? parts.cassette.explainMiss(key)
     : `no rule or default answers this request (mode ${parts.mode}). Its key fields:\n${formatKey(key)}`;
+  const nearRules = parts.rules.flatMap((responder) => responder.explain?.(call, request) ?? []);
+  const explanation = nearRules.length ? `${fromCassette}\nclosest rules:\n${nearRules.map((line) => `  ${line}`).join('\n')}` : fromCassette;
   const text = `paymock miss: ${call.dialect} ${call.api}\n${explanation}`;
   parts.log.warn(text);
   const outcome = { source: 'miss', reason: explanation } as const;
@@ -109,7 +113,7 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
     (await firstAnswer(parts.rules, call, request, dialect)) ??
     (plan.cassette ? parts.cassette?.answer(key, call, request, dialect) : undefined) ??
     (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
-    (plan.upstream ? await forward(request, call, key, parts) : miss(call, key, parts));
+    (plan.upstream ? await forward(request, call, key, parts) : miss(call, key, request, parts));
 
   if (answer.delayMs) await sleep(answer.delayMs);
   const outcome: Outcome = { ...answer.outcome, durationMs: performance.now() - started };

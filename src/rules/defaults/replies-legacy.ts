@@ -40,9 +40,10 @@ function payFields(trade: Trade): Record<string, string> {
   };
 }
 
-function failed(error: SandboxError, request: TradeRequest): BusinessReply {
+function failed(error: string, request: TradeRequest): BusinessReply {
   if (error === 'SYSTEM_ERROR') return { gatewayError: 'SYSTEM_ERROR' };
-  return { fields: { result_code: 'FAILED', error: LEGACY_ERROR[error], ...(request.outTradeNo ? { partner_trans_id: request.outTradeNo } : {}) } };
+  const code = LEGACY_ERROR[error as SandboxError] ?? error.replace(/^ACQ\./, '');
+  return { fields: { result_code: 'FAILED', error: code, ...(request.outTradeNo ? { partner_trans_id: request.outTradeNo } : {}) } };
 }
 
 function cancelReply(api: string, result: SandboxResult, request: TradeRequest): BusinessReply {
@@ -53,7 +54,9 @@ function cancelReply(api: string, result: SandboxResult, request: TradeRequest):
     return { fields: { result_code: 'SUCCESS', partner_trans_id: trade.outTradeNo, alipay_trans_id: trade.tradeNo, alipay_cancel_time: compactTime(new Date()) } };
   }
   if (!trade) {
-    return { fields: { result_code: 'FAIL', retry_flag: 'N', detail_error_code: 'TRADE_NOT_EXIST', detail_error_des: '交易不存在', ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
+    const code = result.kind === 'error' ? (LEGACY_ERROR[result.error as SandboxError] ?? result.error) : 'TRADE_NOT_EXIST';
+    const text = result.kind === 'error' ? (result.message ?? code) : '交易不存在';
+    return { fields: { result_code: 'FAIL', retry_flag: 'N', detail_error_code: code, detail_error_des: text, ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
   }
   return { fields: { result_code: 'SUCCESS', retry_flag: 'N', trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo } };
 }

@@ -68,10 +68,16 @@ function successFields(request: TradeRequest, result: Extract<SandboxResult, { k
   }
 }
 
+/** Known codes get the gateway's wording; a rule's own code is prefixed `ACQ.` unless it has a prefix. */
+function acq(error: string, message: string | undefined): [string, string] {
+  const [code, text] = ACQ[error as SandboxError] ?? [/\./.test(error) ? error : `ACQ.${error}`, error];
+  return [code, message ?? text];
+}
+
 export function openapiReply(request: TradeRequest, result: SandboxResult): BusinessReply {
   switch (result.kind) {
     case 'error': {
-      const [subCode, subMsg] = ACQ[result.error];
+      const [subCode, subMsg] = acq(result.error, result.message);
       if (result.error === 'SYSTEM_ERROR') return { fields: { code: '20000', msg: 'Service Currently Unavailable', sub_code: subCode, sub_msg: subMsg } };
       return { fields: { code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg, ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
     }
@@ -93,7 +99,7 @@ export function openapiReply(request: TradeRequest, result: SandboxResult): Busi
 export function v3Reply(request: TradeRequest, result: SandboxResult): BusinessReply {
   switch (result.kind) {
     case 'error': {
-      const [code, message] = ACQ[result.error];
+      const [code, message] = acq(result.error, result.message);
       return { status: result.error === 'SYSTEM_ERROR' ? 500 : 400, fields: { code, message } };
     }
     case 'unknown':

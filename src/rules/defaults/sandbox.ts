@@ -46,7 +46,7 @@ export type SandboxResult =
   | { readonly kind: 'cancel-missing' }
   | { readonly kind: 'waiting'; readonly trade: Trade }
   | { readonly kind: 'unknown'; readonly trade: Trade }
-  | { readonly kind: 'error'; readonly error: SandboxError; readonly trade?: Trade }
+  | { readonly kind: 'error'; readonly error: SandboxError | (string & {}); readonly message?: string; readonly trade?: Trade }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'bad-signature'; readonly trade: Trade };
 
@@ -84,6 +84,10 @@ export class Sandbox {
     return [...this.#trades.values()];
   }
 
+  find(request: TradeRequest): Trade | undefined {
+    return this.#find(request);
+  }
+
   #find(request: TradeRequest): Trade | undefined {
     if (request.outTradeNo) return this.#trades.get(`${request.merchant}\u0000${request.outTradeNo}`);
     return this.trades().find((trade) => trade.merchant === request.merchant && trade.tradeNo === request.tradeNo);
@@ -104,6 +108,36 @@ export class Sandbox {
       case 'close':
         return this.#close(request);
     }
+  }
+
+  /** A rule said how this call ends: make the ledger agree (create or move the trade). */
+  force(request: TradeRequest, status: TradeStatus): Trade | undefined {
+    if (!request.outTradeNo && !request.tradeNo) return undefined;
+    const existing = this.#find(request);
+    if (existing) {
+      existing.status = status;
+      if (status === 'TRADE_SUCCESS') existing.paidAt ??= this.#clock.now();
+      existing.queriesUntilPaid = 0;
+      return existing;
+    }
+    const now = this.#clock.now();
+    const trade: Trade = {
+      merchant: request.merchant,
+      outTradeNo: request.outTradeNo ?? `paymock-${request.tradeNo}`,
+      tradeNo: request.tradeNo ?? this.#clock.tradeNo(now),
+      status,
+      amount: request.amount ?? '0.01',
+      currency: request.currency ?? 'CNY',
+      subject: request.subject ?? '',
+      buyerLoginId: '159****5620',
+      buyerUserId: `2088${String(this.#trades.size + 1).padStart(12, '0')}`,
+      createdAt: now,
+      paidAt: status === 'TRADE_SUCCESS' ? now : undefined,
+      refunds: [],
+      queriesUntilPaid: 0,
+    };
+    this.#trades.set(`${trade.merchant}\u0000${trade.outTradeNo}`, trade);
+    return trade;
   }
 
   #pay(request: TradeRequest, status: TradeStatus): SandboxResult {

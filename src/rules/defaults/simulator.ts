@@ -1,6 +1,7 @@
 // The simulated sandbox as a pipeline source ("default rules"): it answers pay, query, cancel,
 // refund, close and precreate in all three Alipay dialects from its ledger, encoded and signed by
-// the request's dialect. Other APIs fall through to a miss.
+// the request's dialect. Other APIs fall through to a miss. Custom rules use `respond` to force
+// a dialect-neutral result or to override fields of the reply it would have given.
 import type { Responder } from '../../core/pipeline.js';
 import type { Answer, BusinessReply, Call, Dialect, HttpRequest } from '../../core/types.js';
 import type { AlipaySigner } from '../../dialects/alipay-signer.js';
@@ -11,8 +12,18 @@ import { Sandbox, type SandboxResult } from './sandbox.js';
 import { tradeNumber } from './time-and-money.js';
 import { tradeRequest, type TradeRequest } from './trade-request.js';
 
+/** What a rule can impose on the simulated reply. */
+export interface Forced {
+  readonly result?: 'SUCCESS' | 'FAIL' | 'UNKNOWN' | 'WAITING';
+  readonly error?: string;
+  readonly message?: string;
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
 export interface Simulator extends Responder {
   readonly sandbox: Sandbox;
+  /** The simulated reply, with a rule's result and field overrides; undefined for unknown APIs. */
+  respond(call: Call, request: HttpRequest, dialect: Dialect, forced?: Forced): Answer | undefined;
 }
 
 function reply(call: Call, request: TradeRequest, result: SandboxResult): BusinessReply {
@@ -21,21 +32,49 @@ function reply(call: Call, request: TradeRequest, result: SandboxResult): Busine
   return openapiReply(request, result);
 }
 
+/** Make the ledger agree with a forced result, and say what the reply must report. */
+function forcedResult(sandbox: Sandbox, trade: TradeRequest, result: NonNullable<Forced['result']>, forced: Forced): SandboxResult {
+  switch (result) {
+    case 'FAIL':
+      return { kind: 'error', error: forced.error ?? 'PAYMENT_FAIL', ...(forced.message ? { message: forced.message } : {}) };
+    case 'UNKNOWN': {
+      const known = sandbox.find(trade) ?? (trade.op === 'pay' ? sandbox.force(trade, 'TRADE_SUCCESS') : undefined);
+      return known ? { kind: 'unknown', trade: known } : { kind: 'error', error: 'SYSTEM_ERROR' };
+    }
+    case 'WAITING': {
+      const waiting = sandbox.force(trade, 'WAIT_BUYER_PAY');
+      if (!waiting) return { kind: 'error', error: 'INVALID_PARAMETER' };
+      return trade.op === 'pay' ? { kind: 'waiting', trade: waiting } : { kind: 'ok', trade: waiting };
+    }
+    case 'SUCCESS': {
+      const normal = sandbox.handle(trade);
+      if (normal.kind === 'ok') return normal;
+      const closing = trade.op === 'cancel' || trade.op === 'close';
+      const forcedTrade = sandbox.force(trade, closing ? 'TRADE_CLOSED' : 'TRADE_SUCCESS');
+      return forcedTrade ? { kind: 'ok', trade: forcedTrade, ...(closing ? { action: 'close' as const } : {}) } : normal;
+    }
+  }
+}
+
 export function createSimulator(signer: AlipaySigner, clock = { now: () => new Date() }): Simulator {
   let sequence = 0;
   const sandbox = new Sandbox({ now: clock.now, tradeNo: (at) => tradeNumber(at, ++sequence) });
+  const respond = (call: Call, request: HttpRequest, dialect: Dialect, forced?: Forced): Answer | undefined => {
+    const trade = tradeRequest(call, request);
+    if (!trade) return undefined;
+    const result = forced?.result ? forcedResult(sandbox, trade, forced.result, forced) : sandbox.handle(trade);
+    const business = reply(call, trade, result);
+    const fields = forced?.fields ? { ...(business.fields as Record<string, unknown>), ...forced.fields } : business.fields;
+    const response = dialect.encode({ ...business, fields }, call, request);
+    const outcome = { source: 'default' as const, reason: `simulated ${trade.op}: ${result.kind}` };
+    if (result.kind === 'timeout') return { response, outcome, fault: { kind: 'timeout' } };
+    if (result.kind === 'bad-signature') return { response: spoilSignature(response, signer), outcome };
+    return { response, outcome };
+  };
   return {
     name: 'simulated sandbox',
     sandbox,
-    answer(call: Call, request: HttpRequest, dialect: Dialect): Answer | undefined {
-      const trade = tradeRequest(call, request);
-      if (!trade) return undefined;
-      const result = sandbox.handle(trade);
-      const outcome = { source: 'default' as const, reason: `simulated ${trade.op}: ${result.kind}` };
-      const response = dialect.encode(reply(call, trade, result), call, request);
-      if (result.kind === 'timeout') return { response, outcome, fault: { kind: 'timeout' } };
-      if (result.kind === 'bad-signature') return { response: spoilSignature(response, signer), outcome };
-      return { response, outcome };
-    },
+    respond,
+    answer: (call, request, dialect) => respond(call, request, dialect),
   };
 }
