@@ -47,6 +47,11 @@ function forcedResult(sandbox: Sandbox, trade: TradeRequest, result: NonNullable
       return trade.op === 'pay' ? { kind: 'waiting', trade: waiting } : { kind: 'ok', trade: waiting };
     }
     case 'SUCCESS': {
+      // A trade left waiting for the buyer (by the sandbox or an earlier rule) is now paid.
+      if ((trade.op === 'query' || trade.op === 'pay') && sandbox.find(trade)?.status === 'WAIT_BUYER_PAY') {
+        const paid = sandbox.force(trade, 'TRADE_SUCCESS')!;
+        if (trade.op === 'query') return { kind: 'ok', trade: paid };
+      }
       const normal = sandbox.handle(trade);
       if (normal.kind === 'ok') return normal;
       const closing = trade.op === 'cancel' || trade.op === 'close';
