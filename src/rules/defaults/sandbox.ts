@@ -56,6 +56,9 @@ export interface SandboxClock {
   tradeNo(at: Date): string;
 }
 
+/** How long a paid trade stays refundable before it is TRADE_FINISHED (alipay.md 1.7). */
+export const DEFAULT_REFUND_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;
+
 export function cents(amount: string): number {
   return Math.round(Number(amount) * 100);
 }
@@ -71,9 +74,19 @@ export function refundedCents(trade: Trade): number {
 export class Sandbox {
   readonly #trades = new Map<string, Trade>();
   readonly #clock: SandboxClock;
+  readonly #refundWindowMs: number;
 
-  constructor(clock: SandboxClock) {
+  constructor(clock: SandboxClock, refundWindowMs = DEFAULT_REFUND_WINDOW_MS) {
     this.#clock = clock;
+    this.#refundWindowMs = refundWindowMs;
+  }
+
+  /** A paid trade past its refund window is finished: no longer refundable. */
+  #age(trade: Trade | undefined): Trade | undefined {
+    if (trade?.status === 'TRADE_SUCCESS' && trade.paidAt && this.#clock.now().getTime() - trade.paidAt.getTime() > this.#refundWindowMs) {
+      trade.status = 'TRADE_FINISHED';
+    }
+    return trade;
   }
 
   reset(): void {
@@ -89,8 +102,8 @@ export class Sandbox {
   }
 
   #find(request: TradeRequest): Trade | undefined {
-    if (request.outTradeNo) return this.#trades.get(`${request.merchant}\u0000${request.outTradeNo}`);
-    return this.trades().find((trade) => trade.merchant === request.merchant && trade.tradeNo === request.tradeNo);
+    if (request.outTradeNo) return this.#age(this.#trades.get(`${request.merchant}\u0000${request.outTradeNo}`));
+    return this.#age(this.trades().find((trade) => trade.merchant === request.merchant && trade.tradeNo === request.tradeNo));
   }
 
   handle(request: TradeRequest): SandboxResult {
@@ -220,6 +233,7 @@ export class Sandbox {
       trade.status = 'TRADE_CLOSED';
       return { kind: 'ok', trade, action: 'refund' };
     }
+    if (trade.status === 'TRADE_FINISHED') return { kind: 'error', error: 'TRADE_STATUS_ERROR', trade };
     // Already closed: cancelling again is harmless and says so.
     return { kind: 'ok', trade, action: 'close' };
   }
