@@ -1,5 +1,6 @@
 // Talking to a server under test from the parent: one exchange by hand (to check what is being
-// measured), and sustained load with autocannon.
+// measured), and sustained load with autocannon. HTTPS scenarios use keep-alive-load.ts instead;
+// both are LoadClients, so run.ts treats every scenario alike.
 import autocannon from 'autocannon';
 import { Client } from 'undici';
 import { REQUEST_BODY, REQUEST_HEADERS, REQUEST_PATH } from './fixture.js';
@@ -18,7 +19,22 @@ export interface LoadResult {
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
+  /** 2xx answers whose body was not the expected bytes (counted only where the client checks). */
+  readonly wrongBodies?: number;
   readonly durationS: number;
+}
+
+/** One measured (or warm-up) stretch of load on connections the client has already prepared. */
+export interface LoadSession {
+  run(durationS: number): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+/** How the parent talks to one scenario: a single checked exchange, or sustained load. */
+export interface LoadClient {
+  sample(): Promise<Sample>;
+  /** Everything that should not be measured (agents, keep-alive connections) happens here. */
+  open(): Promise<LoadSession>;
 }
 
 export interface Sample {
@@ -59,7 +75,7 @@ export async function fetchSample(baseUrl: string): Promise<Sample> {
 }
 
 /** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -96,5 +112,13 @@ export async function drive(baseUrl: string, durationS: number, shape: LoadShape
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     durationS: result.duration,
+  };
+}
+
+/** autocannon opens its connections inside each run, as it always has for the plain scenarios. */
+export function autocannonClient(baseUrl: string, shape: LoadShape): LoadClient {
+  return {
+    sample: () => fetchSample(baseUrl),
+    open: async () => ({ run: (durationS) => drive(baseUrl, durationS, shape), close: async () => undefined }),
   };
 }

@@ -19,6 +19,8 @@ export interface RunMetrics {
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
+  /** 2xx answers with other bytes than expected (HTTPS scenarios check every body). */
+  readonly wrongBodies?: number;
   readonly durationS: number;
 }
 
@@ -121,7 +123,7 @@ function renderTable(header: readonly string[], rows: readonly (readonly string[
 }
 
 function hadFailures(report: ScenarioReport): boolean {
-  return report.runs.some((run) => run.errors > 0 || run.timeouts > 0);
+  return report.runs.some((run) => run.errors > 0 || run.timeouts > 0 || (run.wrongBodies ?? 0) > 0);
 }
 
 function scenarioTable(scenarios: readonly ScenarioReport[], ratios: readonly Ratio[]): string {
@@ -149,7 +151,9 @@ function ratioTable(ratios: readonly Ratio[]): string {
 /** What makes some figures less trustworthy than they look. */
 function warnings(scenarios: readonly ScenarioReport[]): string[] {
   const lines: string[] = [];
-  if (scenarios.some(hadFailures)) lines.push('(!) some requests failed or timed out there: see errors and timeouts in the JSON.');
+  if (scenarios.some(hadFailures)) {
+    lines.push('(!) some requests failed, timed out or got other bytes there: see errors, timeouts and wrongBodies in the JSON.');
+  }
   const saturated = scenarios
     .map((report) => ({ name: report.name, pct: median(report.runs.map((run) => run.loadgenCpuPct)) }))
     .filter(({ pct }) => pct >= LOADGEN_SATURATED_PCT)
@@ -170,7 +174,118 @@ export function formatResults(scenarios: readonly ScenarioReport[], ratios: read
     'Medians of the measured runs. CPU us/req and RSS are the server under test only (for proxies,',
     "the origin's CPU per request is in the JSON). RSS is at the end of each run, peak MB the kernel's",
     'high-water mark; every server runs under tsx, whose loader is part of each figure (idle RSS is in the JSON).',
+    'https-* are driven by an undici keep-alive client (CONNECT tunnels via ProxyAgent for https-replay, a',
+    'plain Agent for https-direct), with every connection and TLS handshake made before each measured run.',
   ].join('\n');
+}
+
+/** One run of the handshake scenario: times in ms, server CPU in ms per handshake. */
+export interface HandshakeRun {
+  readonly newMs: readonly number[];
+  readonly cachedMs: readonly number[];
+  readonly newCpuMs: number;
+  readonly cachedCpuMs: number;
+  readonly rssMB: number;
+}
+
+export interface HandshakeStats {
+  readonly newMedianMs: number;
+  readonly newMaxMs: number;
+  readonly cachedMedianMs: number;
+  readonly cachedMaxMs: number;
+  readonly newCpuMs: number;
+  readonly cachedCpuMs: number;
+  readonly rssMB: number;
+}
+
+export interface HandshakeReport {
+  readonly name: string;
+  readonly description: string;
+  readonly hostsPerRun: number;
+  readonly targetMs: number;
+  /** The first interception after start, before any warm-up: includes loading the CA. */
+  readonly coldMs: number;
+  readonly runs: readonly HandshakeRun[];
+  /** Per run: median and max of its handshakes; here the median of those over the runs. */
+  readonly median: HandshakeStats;
+  /** The slowest new-host handshake of all measured runs: what the target is judged on. */
+  readonly worstNewMs: number;
+  readonly idleRssMB: number;
+  readonly peakRssMB: number;
+}
+
+export interface HandshakeInput {
+  readonly name: string;
+  readonly description: string;
+  readonly hostsPerRun: number;
+  readonly targetMs: number;
+  readonly coldMs: number;
+  readonly runs: readonly HandshakeRun[];
+  readonly idleRssMB: number;
+  readonly peakRssMB: number;
+}
+
+export function summariseHandshakes(input: HandshakeInput): HandshakeReport {
+  const of = (pick: (run: HandshakeRun) => number) => median(input.runs.map(pick));
+  const max = (values: readonly number[]) => (values.length ? Math.max(...values) : Number.NaN);
+  return {
+    ...input,
+    median: {
+      newMedianMs: of((r) => median(r.newMs)),
+      newMaxMs: of((r) => max(r.newMs)),
+      cachedMedianMs: of((r) => median(r.cachedMs)),
+      cachedMaxMs: of((r) => max(r.cachedMs)),
+      newCpuMs: of((r) => r.newCpuMs),
+      cachedCpuMs: of((r) => r.cachedCpuMs),
+      rssMB: of((r) => r.rssMB),
+    },
+    worstNewMs: max(input.runs.flatMap((r) => r.newMs)),
+  };
+}
+
+export function formatHandshakes(report: HandshakeReport): string {
+  const { median: m } = report;
+  const ms = fixed(1);
+  const rows = [
+    ['new host (mints a leaf)', ms(m.newMedianMs), ms(m.newMaxMs), ms(m.newCpuMs), times(m.newMedianMs / m.cachedMedianMs)],
+    ['cached host', ms(m.cachedMedianMs), ms(m.cachedMaxMs), ms(m.cachedCpuMs), 'baseline'],
+  ];
+  return [
+    `${report.name}: ${report.description}`,
+    renderTable(['handshake', 'median ms', 'max ms', 'CPU ms/hs', 'median vs cached'], rows),
+    `Medians over runs of each run's median and max (${report.hostsPerRun} of each per run); CPU is the proxy's,`,
+    `per handshake. Slowest new-host handshake in any run: ${ms(report.worstNewMs)} ms. First interception after`,
+    `start (loads the CA, cold code): ${ms(report.coldMs)} ms. Proxy RSS ${ms(m.rssMB)} MB, peak ${ms(report.peakRssMB)} MB.`,
+  ].join('\n');
+}
+
+/** A figure from the issue, judged against its target. */
+export interface Target {
+  readonly figure: string;
+  readonly value: string;
+  readonly target: string;
+  readonly met: boolean;
+}
+
+export function formatTargets(targets: readonly Target[]): string {
+  return renderTable(
+    ['target', 'measured', 'wanted', 'met'],
+    targets.map((t) => [t.figure, t.value, t.target, t.met ? 'yes' : 'NO']),
+  );
+}
+
+export function ratioTarget(r: Ratio, atLeast: number): Target {
+  return { figure: `${r.scenario} / ${r.baseline} req/s`, value: times(r.reqPerSec), target: `>= ${fixed(2)(atLeast)}x`, met: r.reqPerSec >= atLeast };
+}
+
+export function handshakeTargets(report: HandshakeReport): Target[] {
+  const under = `< ${report.targetMs} ms`;
+  return [
+    { figure: 'first handshake, new host, median', value: `${fixed(1)(report.median.newMedianMs)} ms`, target: under, met: report.median.newMedianMs < report.targetMs },
+    { figure: 'first handshake, new host, slowest', value: `${fixed(1)(report.worstNewMs)} ms`, target: under, met: report.worstNewMs < report.targetMs },
+    // A single sample, so noisy; but it is the handshake a freshly started paymock makes a client wait for.
+    { figure: 'first handshake after start (1 sample)', value: `${fixed(1)(report.coldMs)} ms`, target: under, met: report.coldMs < report.targetMs },
+  ];
 }
 
 export interface Environment {

@@ -2,13 +2,17 @@
 // parent) never shares an event loop with it, and CPU and memory can be read per server.
 // Started by children.ts through fork(); speaks only over the IPC channel.
 //   node --import tsx bench/servers.ts '<ServerSpec as JSON>'
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { PaymockOptions } from '../src/index.js';
 import { RESPONSE_BODY, RESPONSE_HEADERS } from './fixture.js';
 
 export type ServerSpec =
   | { readonly kind: 'origin' }
+  /** The same answer over TLS, with the key and certificate (PEM) read from these files. */
+  | { readonly kind: 'https-origin'; readonly keyFile: string; readonly certFile: string }
   | { readonly kind: 'forwarder'; readonly origin: string }
   | { readonly kind: 'paymock'; readonly options: PaymockOptions };
 
@@ -37,24 +41,32 @@ function send(message: ChildMessage, then?: () => void): void {
   process.send?.(message, undefined, undefined, then);
 }
 
-function listen(server: http.Server): Promise<string> {
+function listen(server: http.Server | https.Server): Promise<string> {
   server.keepAliveTimeout = KEEP_ALIVE_MS;
+  const protocol = server instanceof https.Server ? 'https' : 'http';
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    server.listen(0, '127.0.0.1', () => resolve(`${protocol}://127.0.0.1:${(server.address() as AddressInfo).port}`));
   });
 }
 
-/** The origin and the "direct" baseline: the fixed answer, after reading the whole request. */
-function startOrigin(): Promise<string> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, RESPONSE_HEADERS);
-      res.end(RESPONSE_BODY);
-    });
+/** The fixed answer, after reading the whole request. */
+function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, RESPONSE_HEADERS);
+    res.end(RESPONSE_BODY);
   });
-  return listen(server);
+}
+
+/** The origin and the "direct" baseline. */
+function startOrigin(): Promise<string> {
+  return listen(http.createServer(answer));
+}
+
+/** The HTTPS origin and the "https-direct" baseline: the same bytes over TLS. */
+function startHttpsOrigin(keyFile: string, certFile: string): Promise<string> {
+  return listen(https.createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, answer));
 }
 
 function endToEnd(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
@@ -100,6 +112,8 @@ async function startServer(spec: ServerSpec): Promise<string> {
   switch (spec.kind) {
     case 'origin':
       return startOrigin();
+    case 'https-origin':
+      return startHttpsOrigin(spec.keyFile, spec.certFile);
     case 'forwarder':
       return startForwarder(spec.origin);
     case 'paymock': {

@@ -6,6 +6,7 @@ import { createAdminApp } from './admin/api.js';
 import { CassetteSession, type CassetteSummary } from './cassettes/session.js';
 import { parseOptions, type Config, type Mode, type PaymockOptions } from './config.js';
 import { PaymockError } from './core/errors.js';
+import { Journal } from './core/journal.js';
 import { createLogger, type Logger } from './core/log.js';
 import { MODE_PLANS } from './core/modes.js';
 import { handle, type PipelineParts } from './core/pipeline.js';
@@ -35,8 +36,11 @@ export interface StopSummary {
 export interface RunningPaymock {
   readonly url: string;
   readonly port: number;
+  /** The current mode (the admin API can change it). */
   readonly mode: Mode;
   readonly config: Config;
+  /** Every exchange and who answered it (bounded). */
+  readonly journal: Journal;
   /** Write pending cassette appends now. */
   flush(): Promise<void>;
   /** The simulated sandbox's ledger: every trade it holds, and a reset to empty. */
@@ -140,7 +144,15 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     : undefined;
   const parts: PipelineParts = { mode: config.mode, dialects, rules: [rules], defaults: [simulator], cassette, upstream, log };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
-  const startedAt = new Date().toISOString();
+  const journal = new Journal(config.journalSize);
+  const setMode = (mode: Mode) => {
+    const wants = MODE_PLANS[mode];
+    if ((wants.cassette || wants.record) && !cassette) {
+      throw new PaymockError('BAD_REQUEST', `mode ${mode} needs a cassette, and this paymock was started without one: restart it with --cassette NAME`);
+    }
+    parts.mode = mode;
+    log.info(`mode is now ${mode}`);
+  };
 
   const frontDoor = createFrontDoor({
     maxBodyBytes: config.maxBodyBytes,
@@ -148,19 +160,24 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     handle: async (request) => {
       const handled = await handle(request, parts);
       counts[handled.outcome.source]++;
+      const { call, key, response, outcome, fault } = handled;
+      journal.add({ request, call, key, response, outcome, ...(fault ? { fault: fault.kind } : {}) });
       return handled;
     },
     admin: createAdminApp({
-      mode: config.mode,
       version: VERSION,
-      startedAt,
+      startedAt: new Date().toISOString(),
+      mode: () => parts.mode,
+      setMode,
       counts: () => ({ ...counts }),
-      cassette: () => {
-        if (!cassette) return undefined;
-        const { name, loaded, recorded } = cassette.summary();
-        return { name, loaded, recorded };
-      },
+      cassette,
+      cassettesDir: config.cassettesDir,
+      journal,
+      rules,
+      rulesDir: config.rulesDir,
+      sandbox: simulator.sandbox,
       tls: () => ({ caFile, intercept: config.intercept }),
+      adminToken: config.adminToken,
     }),
     connect: { intercept: interceptMatcher(config.intercept), authority: () => authority },
     log,
@@ -180,8 +197,11 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   return {
     url: `http://${host}:${port}`,
     port,
-    mode: config.mode,
+    get mode() {
+      return parts.mode;
+    },
     config,
+    journal,
     flush: async () => cassette?.flush(),
     sandbox: { trades: () => simulator.sandbox.trades(), reset: () => simulator.sandbox.reset() },
     rules,

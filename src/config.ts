@@ -49,6 +49,10 @@ export const OptionsSchema = z
     rulesDir: z.string().min(1).default('rules'),
     /** Reload rule files when they change (a broken file keeps the last good set). */
     watchRules: z.boolean().default(true),
+    /** Open the admin API to other hosts, for holders of this token only. */
+    adminToken: z.string().min(16, 'expected at least 16 characters').optional(),
+    /** How many exchanges the journal keeps. */
+    journalSize: z.coerce.number().int().positive().default(1000),
     maxBodyBytes: z.coerce.number().int().positive().default(10 * MiB),
     maxResponseBytes: z.coerce.number().int().positive().default(64 * MiB),
     upstreamTimeoutMs: z.coerce.number().int().positive().default(30_000),
@@ -70,6 +74,9 @@ export const OptionsSchema = z
   .superRefine((options, ctx) => {
     if (Boolean(options.caCert) !== Boolean(options.caKey)) {
       ctx.addIssue({ code: 'custom', path: [options.caCert ? 'caKey' : 'caCert'], message: 'give both --ca-cert and --ca-key, or neither' });
+    }
+    if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host) && !options.adminToken) {
+      ctx.addIssue({ code: 'custom', path: ['adminToken'], message: `listening on ${options.host} (not loopback) needs --admin-token, so other hosts cannot steer paymock` });
     }
     if (['record', 'replay', 'auto'].includes(options.mode) && !options.cassette) {
       ctx.addIssue({ code: 'custom', path: ['cassette'], message: `mode ${options.mode} needs a cassette name (--cassette NAME)` });

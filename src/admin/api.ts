@@ -1,43 +1,24 @@
-// The admin API under /__paymock/ (express). Only loopback clients are served: the journal,
-// rules and dashboard build on this app.
-import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Mode } from '../config.js';
+// The admin API under /__paymock/ (express): JSON endpoints that share the rule files' schema.
+// Only loopback clients are served, unless --admin-token is set (then only token holders).
+import express from 'express';
+import type { AdminContext } from './context.js';
+import { errorHandler } from './errors.js';
+import { cassetteRoutes } from './routes-cassettes.js';
+import { ruleRoutes } from './routes-rules.js';
+import { stateRoutes } from './routes-state.js';
+import { guard } from './security.js';
 
-export interface AdminState {
-  readonly mode: Mode;
-  readonly version: string;
-  readonly startedAt: string;
-  readonly counts: () => Record<string, number>;
-  readonly cassette: () => { name: string; loaded: number; recorded: number } | undefined;
-  readonly tls: () => { caFile: string | null; intercept: readonly string[] };
-}
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
-
-function loopbackOnly(req: Request, res: Response, next: NextFunction): void {
-  if (LOOPBACK.test(req.socket.remoteAddress ?? '')) return next();
-  res.status(403).json({ error: 'the admin API only answers loopback clients' });
-}
-
-export function createAdminApp(state: AdminState): express.Express {
+export function createAdminApp(context: AdminContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(loopbackOnly);
+  app.use(guard(context.adminToken));
+  app.use(express.json({ limit: '1mb' }));
   const api = express.Router();
-  api.get('/health', (_req, res) => {
-    res.json({
-      status: 'ok',
-      mode: state.mode,
-      version: state.version,
-      startedAt: state.startedAt,
-      counts: state.counts(),
-      cassette: state.cassette() ?? null,
-      tls: state.tls(),
-    });
-  });
+  api.use(stateRoutes(context), ruleRoutes(context), cassetteRoutes(context));
   app.use('/__paymock', api);
   app.use((_req, res) => {
-    res.status(404).json({ error: 'no such admin endpoint' });
+    res.status(404).json({ error: 'no such admin endpoint', code: 'NOT_FOUND' });
   });
+  app.use(errorHandler);
   return app;
 }

@@ -22,27 +22,45 @@ async function jsonFiles(dir: string, prefix = ''): Promise<string[]> {
   return found;
 }
 
-/** Prints one line per cassette; returns the exit code (1 when a file is broken). */
-export async function listCassettes(dir: string, print: Print): Promise<number> {
-  const names = await jsonFiles(dir);
-  if (names.length === 0) {
-    print(`no cassettes in ${path.resolve(dir)}`);
-    return 0;
-  }
-  let broken = 0;
-  for (const name of names) {
+export interface CassetteSummaryLine {
+  readonly name: string;
+  readonly interactions: number;
+  readonly apis: string[];
+  readonly lastRecordedAt: string | undefined;
+  readonly upstream: string | undefined;
+  /** Set when the file does not parse or validate. */
+  readonly error?: string;
+}
+
+export async function cassetteSummaries(dir: string): Promise<CassetteSummaryLine[]> {
+  const summaries: CassetteSummaryLine[] = [];
+  for (const name of await jsonFiles(dir)) {
     try {
       const cassette = await readCassette(cassettePath(dir, name));
       const interactions = cassette?.interactions ?? [];
-      const apis = new Set(interactions.map((i) => i.api));
-      const last = interactions.at(-1)?.recordedAt ?? '-';
-      print(`${name}\t${interactions.length} interaction(s)\t${apis.size} api(s)\tlast recorded ${last}${cassette?.upstream ? `\tupstream ${cassette.upstream}` : ''}`);
+      summaries.push({
+        name,
+        interactions: interactions.length,
+        apis: [...new Set(interactions.map((i) => i.api))],
+        lastRecordedAt: interactions.at(-1)?.recordedAt,
+        upstream: cassette?.upstream,
+      });
     } catch (error) {
-      broken++;
-      print(`${name}\tBROKEN: ${(error as Error).message.split('\n').join(' ')}`);
+      summaries.push({ name, interactions: 0, apis: [], lastRecordedAt: undefined, upstream: undefined, error: (error as Error).message });
     }
   }
-  return broken > 0 ? 1 : 0;
+  return summaries;
+}
+
+/** Prints one line per cassette; returns the exit code (1 when a file is broken). */
+export async function listCassettes(dir: string, print: Print): Promise<number> {
+  const summaries = await cassetteSummaries(dir);
+  if (summaries.length === 0) print(`no cassettes in ${path.resolve(dir)}`);
+  for (const c of summaries) {
+    if (c.error) print(`${c.name}\tBROKEN: ${c.error.split('\n').join(' ')}`);
+    else print(`${c.name}\t${c.interactions} interaction(s)\t${c.apis.length} api(s)\tlast recorded ${c.lastRecordedAt ?? '-'}${c.upstream ? `\tupstream ${c.upstream}` : ''}`);
+  }
+  return summaries.some((c) => c.error) ? 1 : 0;
 }
 
 export async function showCassette(dir: string, name: string, json: boolean, print: Print): Promise<void> {

@@ -16,9 +16,9 @@ export interface CassetteSummary {
 
 export class CassetteSession {
   readonly #store: CassetteStore;
-  readonly #live: Interaction[] = [];
-  readonly #index = new ReplayIndex();
-  readonly #loaded: number;
+  #live: Interaction[] = [];
+  #index = new ReplayIndex();
+  #loaded: number;
 
   private constructor(store: CassetteStore, dialects: readonly Dialect[]) {
     this.#store = store;
@@ -32,6 +32,16 @@ export class CassetteSession {
       this.#live.push({ ...interaction, key });
     }
     this.#loaded = this.#live.length;
+  }
+
+  /** Delete one interaction (from the file too); replay counters start over. */
+  remove(index: number): boolean {
+    if (!this.#store.remove(index)) return false;
+    this.#live.splice(index, 1);
+    if (index < this.#loaded) this.#loaded--;
+    this.#index = new ReplayIndex();
+    this.#live.forEach((interaction, i) => this.#index.add(i, interaction.key));
+    return true;
   }
 
   static async open(

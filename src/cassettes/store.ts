@@ -21,6 +21,8 @@ export interface CassetteStore {
   /** Whole-file writes done since the store was opened (one per flush window, not per append). */
   readonly writes: number;
   append(interaction: StoredInteraction): void;
+  /** Take one interaction out (written with the next flush); undefined when there is none. */
+  remove(index: number): StoredInteraction | undefined;
   /** Write everything appended so far; resolves when it is on disk. */
   flush(): Promise<void>;
 }
@@ -122,6 +124,14 @@ export async function openCassette(
       appended++;
       pending++;
       timer ??= setTimeout(() => flush().catch(options.onError), options.flushIntervalMs);
+    },
+    remove(index) {
+      const [removed] = db.data.interactions.splice(index, 1);
+      if (removed) {
+        pending++;
+        timer ??= setTimeout(() => flush().catch(options.onError), options.flushIntervalMs);
+      }
+      return removed;
     },
     flush,
   };

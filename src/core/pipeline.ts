@@ -21,7 +21,8 @@ export interface Responder {
 }
 
 export interface PipelineParts {
-  readonly mode: Mode;
+  /** Mutable: the admin API switches modes at runtime. */
+  mode: Mode;
   readonly dialects: readonly Dialect[];
   readonly rules: readonly Responder[];
   readonly defaults: readonly Responder[];

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 
 export async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'paymock-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  // Retries: a paymock stopped by a later hook may still be finishing a write in here.
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
   return dir;
 }

@@ -1,0 +1,25 @@
+// What the admin API can see and steer in a running paymock.
+import type { CassetteSession } from '../cassettes/session.js';
+import type { Mode } from '../config.js';
+import type { Journal } from '../core/journal.js';
+import type { Source } from '../core/types.js';
+import type { Trade } from '../rules/defaults/sandbox.js';
+import type { RuleSet } from '../rules/rule-set.js';
+
+export interface AdminContext {
+  readonly version: string;
+  readonly startedAt: string;
+  mode(): Mode;
+  /** Switch mode at runtime; throws a PaymockError when the mode cannot work (no cassette). */
+  setMode(mode: Mode): void;
+  counts(): Record<Source, number>;
+  readonly cassette: CassetteSession | undefined;
+  readonly cassettesDir: string;
+  readonly journal: Journal;
+  readonly rules: RuleSet;
+  readonly rulesDir: string;
+  readonly sandbox: { trades(): readonly Trade[]; reset(): void };
+  tls(): { caFile: string | null; intercept: readonly string[] };
+  /** When set, every admin request must present it (`Authorization: Bearer <token>`). */
+  readonly adminToken: string | undefined;
+}

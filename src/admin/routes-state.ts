@@ -1,0 +1,70 @@
+// health, mode, journal, verify and the simulated sandbox.
+import { Router } from 'express';
+import { z } from 'zod';
+import { MODES } from '../config.js';
+import type { JournalEntry } from '../core/journal.js';
+import { callView, matchWhen } from '../rules/match.js';
+import { WhenSchema } from '../rules/schema.js';
+import type { AdminContext } from './context.js';
+import { parseBody } from './errors.js';
+
+const ModeBody = z.object({ mode: z.enum(MODES, { error: `expected one of ${MODES.join(', ')}` }) }).strict();
+const JournalQuery = z
+  .object({
+    api: z.string().optional(),
+    source: z.enum(['rule', 'cassette', 'default', 'upstream', 'miss']).optional(),
+    since: z.string().optional(),
+    limit: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+const VerifyBody = z.object({ when: WhenSchema.optional(), count: z.number().int().min(0).optional() }).strict();
+
+/** A journal entry as a rule condition sees it. */
+function viewOf(entry: JournalEntry) {
+  return callView(entry.call, { method: entry.method, url: entry.url, headers: entry.request.headers, body: { bytes: Buffer.alloc(0), charset: undefined, text: '' } });
+}
+
+export function stateRoutes(context: AdminContext): Router {
+  const router = Router();
+  router.get('/health', (_req, res) => {
+    const cassette = context.cassette?.summary();
+    res.json({
+      status: 'ok',
+      mode: context.mode(),
+      version: context.version,
+      startedAt: context.startedAt,
+      counts: context.counts(),
+      journal: context.journal.size,
+      rules: context.rules.rules.length,
+      trades: context.sandbox.trades().length,
+      cassette: cassette ? { name: cassette.name, loaded: cassette.loaded, recorded: cassette.recorded } : null,
+      tls: context.tls(),
+    });
+  });
+  router.put('/mode', (req, res) => {
+    const { mode } = parseBody(ModeBody, req.body, 'mode');
+    context.setMode(mode);
+    res.json({ mode: context.mode() });
+  });
+  router.get('/journal', (req, res) => {
+    const filter = parseBody(JournalQuery, req.query, 'journal query');
+    res.json({ entries: context.journal.list(filter) });
+  });
+  router.delete('/journal', (_req, res) => {
+    context.journal.clear();
+    res.status(204).end();
+  });
+  router.post('/verify', (req, res) => {
+    const { when, count } = parseBody(VerifyBody, req.body, 'verify body');
+    const matched = context.journal.list().filter((entry) => matchWhen(when, viewOf(entry)).ok);
+    res.json({ matched: matched.length, ids: matched.map((entry) => entry.id), ...(count === undefined ? {} : { expected: count, ok: matched.length === count }) });
+  });
+  router.get('/sandbox/trades', (_req, res) => {
+    res.json({ trades: context.sandbox.trades() });
+  });
+  router.post('/sandbox/reset', (_req, res) => {
+    context.sandbox.reset();
+    res.json({ trades: 0 });
+  });
+  return router;
+}

@@ -1,0 +1,105 @@
+// A bounded in-memory log of every exchange and who answered it, for the admin API, `verify`
+// and the dashboard. Observers (the dashboard's live feed) subscribe; they never steer anything.
+import { EventEmitter } from 'node:events';
+import type { Body, Call, HeaderList, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
+
+export interface JournalMessage {
+  readonly headers: HeaderList;
+  /** The body as text in its charset (GBK decoded), or base64 when it is not text. */
+  readonly body: { readonly text: string; readonly charset: string } | { readonly base64: string };
+}
+
+export interface JournalEntry {
+  readonly id: number;
+  readonly time: string;
+  readonly method: string;
+  readonly url: string;
+  readonly dialect: Call['dialect'];
+  readonly api: string;
+  readonly call: Call;
+  readonly key: MatchKey;
+  readonly request: JournalMessage;
+  readonly response: JournalMessage & { readonly status: number };
+  readonly outcome: Outcome;
+  readonly fault?: string;
+}
+
+export interface JournalFilter {
+  readonly api?: string;
+  readonly source?: string;
+  /** Entries after this id, or at/after this ISO time. */
+  readonly since?: string;
+  readonly limit?: number;
+}
+
+/** The longest body kept in the journal; longer ones are cut (the cassette keeps them whole). */
+const MAX_BODY = 64 * 1024;
+
+function message(headers: HeaderList, body: Body): JournalMessage {
+  if (body.text !== undefined) {
+    const text = body.text.length > MAX_BODY ? `${body.text.slice(0, MAX_BODY)}… (${body.bytes.length} bytes)` : body.text;
+    return { headers, body: { text, charset: body.charset ?? 'utf-8' } };
+  }
+  return { headers, body: { base64: body.bytes.subarray(0, MAX_BODY).toString('base64') } };
+}
+
+export class Journal {
+  readonly #entries: JournalEntry[] = [];
+  readonly #events = new EventEmitter();
+  readonly #capacity: number;
+  #next = 1;
+
+  constructor(capacity = 1000) {
+    this.#capacity = capacity;
+    this.#events.setMaxListeners(100);
+  }
+
+  add(exchange: { request: HttpRequest; response: HttpResponse; call: Call; key: MatchKey; outcome: Outcome; fault?: string }): JournalEntry {
+    const { request, response } = exchange;
+    const entry: JournalEntry = {
+      id: this.#next++,
+      time: new Date().toISOString(),
+      method: request.method,
+      url: request.url,
+      dialect: exchange.call.dialect,
+      api: exchange.call.api,
+      call: exchange.call,
+      key: exchange.key,
+      request: message(request.headers, request.body),
+      response: { status: response.status, ...message(response.headers, response.body) },
+      outcome: exchange.outcome,
+      ...(exchange.fault ? { fault: exchange.fault } : {}),
+    };
+    this.#entries.push(entry);
+    if (this.#entries.length > this.#capacity) this.#entries.shift();
+    this.#events.emit('entry', entry);
+    return entry;
+  }
+
+  list(filter: JournalFilter = {}): JournalEntry[] {
+    const sinceId = filter.since && /^\d+$/.test(filter.since) ? Number(filter.since) : undefined;
+    const sinceTime = filter.since && sinceId === undefined ? Date.parse(filter.since) : undefined;
+    const found = this.#entries.filter(
+      (entry) =>
+        (!filter.api || entry.api === filter.api) &&
+        (!filter.source || entry.outcome.source === filter.source) &&
+        (sinceId === undefined || entry.id > sinceId) &&
+        (sinceTime === undefined || Date.parse(entry.time) >= sinceTime),
+    );
+    return filter.limit ? found.slice(-filter.limit) : found;
+  }
+
+  clear(): void {
+    this.#entries.length = 0;
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Subscribe to new entries; returns the unsubscribe function. */
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.#events.on('entry', listener);
+    return () => this.#events.off('entry', listener);
+  }
+}
