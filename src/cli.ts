@@ -30,6 +30,7 @@ interface ServeFlags {
   caKey?: string;
   upstreamCa?: string;
   insecureUpstream?: boolean;
+  adminToken?: string;
 }
 
 function serveOptions(command: Command, withMode: boolean): Command {
@@ -52,7 +53,8 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--ca-cert <file>', 'use this CA certificate instead of the generated one (with --ca-key)')
     .option('--ca-key <file>', 'the private key of --ca-cert')
     .option('--upstream-ca <file>', 'also trust this CA (PEM) for upstream TLS, e.g. a private sandbox')
-    .option('--insecure-upstream', 'do not verify upstream TLS certificates (prints a warning)');
+    .option('--insecure-upstream', 'do not verify upstream TLS certificates (prints a warning)')
+    .option('--admin-token <token>', 'open the admin API to other hosts, for holders of this token (needed with a non-loopback --host)');
 }
 
 function printSummary(summary: StopSummary): void {

@@ -145,7 +145,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       server.closeAllConnections();
       for (const socket of tunnels) socket.destroy();
       tunnels.clear();
-      await closed;
+      // Every connection was just destroyed; do not let a straggler hold the caller forever.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
     },
   };
 }

@@ -77,8 +77,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     keepAlive: true,
     maxSockets: 256,
     rejectUnauthorized: options.verifyTls,
-    // Extra CAs are added to Node's bundled roots, not put in their place.
-    ...(options.ca ? { ca: [...tls.rootCertificates, ...options.ca] } : {}),
+    // Extra CAs are added to Node's bundled roots, not put in their place. They go in through one
+    // prebuilt secure context: as a `ca` option, https.Agent would join the whole list into its
+    // pool key on every request (a third of the CPU of forwarding, measured).
+    ...(options.ca ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.ca] }) } : {}),
   });
   const pending = new WeakMap<http.IncomingMessage, Pending>();
   const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, changeOrigin: true, prependPath: false, xfwd: false });
