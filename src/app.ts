@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from './admin/api.js';
+import { SessionCassettes } from './cassettes/session-cassettes.js';
 import { CassetteSession, type CassetteSummary } from './cassettes/session.js';
+import { sessionOf } from './core/session.js';
 import { parseOptions, type Config, type Mode, type PaymockOptions } from './config.js';
 import { PaymockError } from './core/errors.js';
 import { Journal } from './core/journal.js';
@@ -44,7 +46,7 @@ export interface RunningPaymock {
   /** Write pending cassette appends now. */
   flush(): Promise<void>;
   /** The simulated sandbox's ledger: every trade it holds, and a reset to empty. */
-  readonly sandbox: { trades(): readonly Trade[]; reset(): void };
+  readonly sandbox: { trades(session?: string): readonly Trade[]; reset(session?: string): void };
   /** The custom rules in force (reloaded from files when they change), and replacing them. */
   readonly rules: RuleSet;
   /** Close the port and every connection, flush the cassette, report what happened. */
@@ -142,7 +144,25 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         }
       })
     : undefined;
-  const parts: PipelineParts = { mode: config.mode, dialects, rules: [rules], defaults: [simulator], cassette, upstream, log };
+  const sessions = new SessionCassettes(
+    {
+      dir: config.cassettesDir,
+      upstream: config.upstream,
+      flushIntervalMs: config.flushIntervalMs,
+      mustExist: () => parts.mode === 'replay',
+      onError: (error) => log.warn(error.message),
+    },
+    dialects,
+  );
+  const parts: PipelineParts = {
+    mode: config.mode,
+    dialects,
+    rules: [rules],
+    defaults: [simulator],
+    cassetteFor: (request) => sessions.get(sessionOf(request)) ?? cassette,
+    upstream,
+    log,
+  };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
   const journal = new Journal(config.journalSize);
   const setMode = (mode: Mode) => {
@@ -175,7 +195,12 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       journal,
       rules,
       rulesDir: config.rulesDir,
-      sandbox: simulator.sandbox,
+      sandbox: {
+        trades: (session) => simulator.sandbox(session).trades(),
+        reset: (session) => simulator.sandbox(session).reset(),
+        sessions: () => simulator.sessions(),
+      },
+      sessions,
       tls: () => ({ caFile, intercept: config.intercept }),
       adminToken: config.adminToken,
     }),
@@ -203,7 +228,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     config,
     journal,
     flush: async () => cassette?.flush(),
-    sandbox: { trades: () => simulator.sandbox.trades(), reset: () => simulator.sandbox.reset() },
+    sandbox: { trades: (session) => simulator.sandbox(session).trades(), reset: (session) => simulator.sandbox(session).reset() },
     rules,
     stop: () =>
       (stopped ??= (async () => {
@@ -211,6 +236,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         await frontDoor.close();
         upstream.close();
         await cassette?.flush();
+        await sessions.flushAll();
         // A CA still being created in the background must finish before the caller moves on.
         await authority.catch(() => undefined);
         return { counts: { ...counts }, ...(cassette ? { cassette: cassette.summary() } : {}) };

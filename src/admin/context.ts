@@ -1,4 +1,5 @@
 // What the admin API can see and steer in a running paymock.
+import type { SessionCassettes } from '../cassettes/session-cassettes.js';
 import type { CassetteSession } from '../cassettes/session.js';
 import type { Mode } from '../config.js';
 import type { Journal } from '../core/journal.js';
@@ -18,7 +19,9 @@ export interface AdminContext {
   readonly journal: Journal;
   readonly rules: RuleSet;
   readonly rulesDir: string;
-  readonly sandbox: { trades(): readonly Trade[]; reset(): void };
+  /** The simulated sandbox's ledgers: the default one, or a session's. */
+  readonly sandbox: { trades(session?: string): readonly Trade[]; reset(session?: string): void; sessions(): string[] };
+  readonly sessions: SessionCassettes;
   tls(): { caFile: string | null; intercept: readonly string[] };
   /** When set, every admin request must present it (`Authorization: Bearer <token>`). */
   readonly adminToken: string | undefined;

@@ -18,7 +18,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string):
 export function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
   const paymock = error instanceof PaymockError;
   // Rule validation errors come from the same parser as rule files: bad input, so 400.
-  const status = paymock && (error.code === 'RULES_INVALID' || error.code === 'BAD_REQUEST') ? 400 : statusFor(error);
+  const status = paymock && (error.code === 'RULES_INVALID' || error.code === 'BAD_REQUEST') ? 400 : paymock && error.code === 'CASSETTE_NOT_FOUND' ? 404 : statusFor(error);
   const body = (error as { type?: string }).type === 'entity.parse.failed' ? 'request body is not valid JSON' : describe(error);
   res.status((error as { status?: number }).status ?? status).json({ error: body, code: paymock ? error.code : 'ERROR' });
 }

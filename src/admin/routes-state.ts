@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { MODES } from '../config.js';
 import type { JournalEntry } from '../core/journal.js';
+import { SESSION_HEADER, SESSION_ID } from '../core/session.js';
 import { callView, matchWhen } from '../rules/match.js';
 import { WhenSchema } from '../rules/schema.js';
 import type { AdminContext } from './context.js';
@@ -17,6 +18,9 @@ const JournalQuery = z
     limit: z.coerce.number().int().positive().optional(),
   })
   .strict();
+const SessionId = z.string().regex(SESSION_ID, 'expected 1-64 letters, digits, ".", "_" or "-"');
+const SessionQuery = z.object({ session: SessionId.optional() }).strict();
+const SessionBody = z.object({ cassette: z.string().min(1) }).strict();
 const VerifyBody = z.object({ when: WhenSchema.optional(), count: z.number().int().min(0).optional() }).strict();
 
 /** A journal entry as a rule condition sees it. */
@@ -59,12 +63,29 @@ export function stateRoutes(context: AdminContext): Router {
     const matched = context.journal.list().filter((entry) => matchWhen(when, viewOf(entry)).ok);
     res.json({ matched: matched.length, ids: matched.map((entry) => entry.id), ...(count === undefined ? {} : { expected: count, ok: matched.length === count }) });
   });
-  router.get('/sandbox/trades', (_req, res) => {
-    res.json({ trades: context.sandbox.trades() });
+  // ?session=<id> picks a session's ledger; without it, the default ledger.
+  router.get('/sandbox/trades', (req, res) => {
+    const { session } = parseBody(SessionQuery, req.query, 'sandbox query');
+    res.json({ session: session ?? null, trades: context.sandbox.trades(session), sessions: context.sandbox.sessions() });
   });
-  router.post('/sandbox/reset', (_req, res) => {
-    context.sandbox.reset();
-    res.json({ trades: 0 });
+  router.post('/sandbox/reset', (req, res) => {
+    const { session } = parseBody(SessionQuery, req.query, 'sandbox query');
+    context.sandbox.reset(session);
+    res.json({ session: session ?? null, trades: 0 });
+  });
+  router.get('/sessions', (_req, res) => {
+    res.json({ header: SESSION_HEADER, sessions: context.sessions.list(), ledgers: context.sandbox.sessions() });
+  });
+  router.put('/sessions/:id', async (req, res) => {
+    const id = parseBody(SessionId, req.params.id, 'session id');
+    const { cassette } = parseBody(SessionBody, req.body, 'session');
+    const opened = await context.sessions.open(id, cassette);
+    res.json({ session: id, cassette: opened.name });
+  });
+  router.delete('/sessions/:id', async (req, res) => {
+    const closed = await context.sessions.close(req.params.id);
+    context.sandbox.reset(req.params.id);
+    res.status(closed ? 204 : 404).end();
   });
   return router;
 }

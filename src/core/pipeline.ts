@@ -5,6 +5,8 @@ import type { Mode } from '../config.js';
 import { dialectFor } from '../dialects/index.js';
 import type { Upstream } from '../server/upstream.js';
 import { textBody } from './body.js';
+import { withoutHeaders } from './headers.js';
+import { SESSION_HEADER } from './session.js';
 import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import { formatKey } from './near-miss.js';
@@ -26,7 +28,8 @@ export interface PipelineParts {
   readonly dialects: readonly Dialect[];
   readonly rules: readonly Responder[];
   readonly defaults: readonly Responder[];
-  readonly cassette: CassetteSession | undefined;
+  /** The cassette for this request: its session's, or paymock's own. */
+  readonly cassetteFor: (request: HttpRequest) => CassetteSession | undefined;
   readonly upstream: Upstream;
   readonly log: Logger;
 }
@@ -55,19 +58,21 @@ function plainResponse(status: number, text: string, extra: Array<[string, strin
 
 async function forward(request: HttpRequest, call: Call, key: MatchKey, parts: PipelineParts): Promise<Answer> {
   const plan = MODE_PLANS[parts.mode];
+  const cassette = parts.cassetteFor(request);
   try {
     const { response, latencyMs } = await parts.upstream.forward(request);
-    if (!plan.record || !parts.cassette) return { response, outcome: { source: 'upstream' } };
-    const index = parts.cassette.record({
+    if (!plan.record || !cassette) return { response, outcome: { source: 'upstream' } };
+    const index = cassette.record({
       recordedAt: new Date().toISOString(),
       latencyMs,
       dialect: call.dialect,
       api: call.api,
       key,
-      request,
+      // paymock's own session header is not part of what the app sent to the gateway.
+      request: { ...request, headers: withoutHeaders(request.headers, [SESSION_HEADER]) },
       response,
     });
-    return { response, outcome: { source: 'upstream', recorded: true, cassette: { name: parts.cassette.name, index } } };
+    return { response, outcome: { source: 'upstream', recorded: true, cassette: { name: cassette.name, index } } };
   } catch (error) {
     // Never recorded: a failed upstream is not an interaction.
     const reason = describe(error);
@@ -77,8 +82,9 @@ async function forward(request: HttpRequest, call: Call, key: MatchKey, parts: P
 }
 
 function miss(call: Call, key: MatchKey, request: HttpRequest, parts: PipelineParts): Answer {
-  const fromCassette = parts.cassette && MODE_PLANS[parts.mode].cassette
-    ? parts.cassette.explainMiss(key)
+  const cassette = parts.cassetteFor(request);
+  const fromCassette = cassette && MODE_PLANS[parts.mode].cassette
+    ? cassette.explainMiss(key)
     : `no rule or default answers this request (mode ${parts.mode}). Its key fields:\n${formatKey(key)}`;
   const nearRules = parts.rules.flatMap((responder) => responder.explain?.(call, request) ?? []);
   const explanation = nearRules.length ? `${fromCassette}\nclosest rules:\n${nearRules.map((line) => `  ${line}`).join('\n')}` : fromCassette;
@@ -112,7 +118,7 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
   const answer =
     (plan.verify ? rejectSignature(request, call, dialect, parts) : undefined) ??
     (await firstAnswer(parts.rules, call, request, dialect)) ??
-    (plan.cassette ? parts.cassette?.answer(key, call, request, dialect) : undefined) ??
+    (plan.cassette ? parts.cassetteFor(request)?.answer(key, call, request, dialect) : undefined) ??
     (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
     (plan.upstream ? await forward(request, call, key, parts) : miss(call, key, request, parts));
 

@@ -10,6 +10,7 @@ import httpProxy from 'http-proxy';
 import { makeBody } from '../core/body.js';
 import { PaymockError } from '../core/errors.js';
 import { endToEnd, fromRaw } from '../core/headers.js';
+import { SESSION_HEADER } from '../core/session.js';
 import type { HttpRequest, HttpResponse } from '../core/types.js';
 
 export interface UpstreamOptions {
@@ -53,7 +54,8 @@ function proxyRequest(request: HttpRequest, url: URL): http.IncomingMessage {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of endToEnd(request.headers)) {
     const lower = name.toLowerCase();
-    if (lower === 'content-length' || lower === 'host') continue;
+    // paymock's own session header never leaves the machine.
+    if (lower === 'content-length' || lower === 'host' || lower === SESSION_HEADER) continue;
     const prior = headers[lower];
     headers[lower] = prior === undefined ? value : ([] as string[]).concat(prior, value);
   }

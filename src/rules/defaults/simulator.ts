@@ -11,6 +11,7 @@ import { openapiReply, v3Reply } from './replies-openapi.js';
 import { Sandbox, type SandboxResult } from './sandbox.js';
 import { tradeNumber } from './time-and-money.js';
 import { tradeRequest, type TradeRequest } from './trade-request.js';
+import { sessionOf } from '../../core/session.js';
 
 /** What a rule can impose on the simulated reply. */
 export interface Forced {
@@ -21,7 +22,10 @@ export interface Forced {
 }
 
 export interface Simulator extends Responder {
-  readonly sandbox: Sandbox;
+  /** The ledger of a session (x-paymock-session), or the default one. */
+  sandbox(session?: string): Sandbox;
+  /** Sessions that have a ledger of their own. */
+  sessions(): string[];
   /** The simulated reply, with a rule's result and field overrides; undefined for unknown APIs. */
   respond(call: Call, request: HttpRequest, dialect: Dialect, forced?: Forced): Answer | undefined;
 }
@@ -63,10 +67,16 @@ function forcedResult(sandbox: Sandbox, trade: TradeRequest, result: NonNullable
 
 export function createSimulator(signer: AlipaySigner, clock = { now: () => new Date() }): Simulator {
   let sequence = 0;
-  const sandbox = new Sandbox({ now: clock.now, tradeNo: (at) => tradeNumber(at, ++sequence) });
+  const sandboxes = new Map<string, Sandbox>();
+  const sandboxFor = (session = '') => {
+    let sandbox = sandboxes.get(session);
+    if (!sandbox) sandboxes.set(session, (sandbox = new Sandbox({ now: clock.now, tradeNo: (at) => tradeNumber(at, ++sequence) })));
+    return sandbox;
+  };
   const respond = (call: Call, request: HttpRequest, dialect: Dialect, forced?: Forced): Answer | undefined => {
     const trade = tradeRequest(call, request);
     if (!trade) return undefined;
+    const sandbox = sandboxFor(sessionOf(request));
     const result = forced?.result ? forcedResult(sandbox, trade, forced.result, forced) : sandbox.handle(trade);
     const business = reply(call, trade, result);
     const fields = forced?.fields ? { ...(business.fields as Record<string, unknown>), ...forced.fields } : business.fields;
@@ -78,7 +88,8 @@ export function createSimulator(signer: AlipaySigner, clock = { now: () => new D
   };
   return {
     name: 'simulated sandbox',
-    sandbox,
+    sandbox: sandboxFor,
+    sessions: () => [...sandboxes.keys()].filter(Boolean),
     respond,
     answer: (call, request, dialect) => respond(call, request, dialect),
   };
