@@ -180,8 +180,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     handle: async (request) => {
       const handled = await handle(request, parts);
       counts[handled.outcome.source]++;
-      const { call, key, response, outcome, fault } = handled;
-      journal.add({ request, call, key, response, outcome, ...(fault ? { fault: fault.kind } : {}) });
+      const { call, key, response, outcome, fault, signature } = handled;
+      journal.add({ request, call, key, response, outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
       return handled;
     },
     admin: createAdminApp({

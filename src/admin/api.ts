@@ -6,6 +6,7 @@ import { errorHandler } from './errors.js';
 import { cassetteRoutes } from './routes-cassettes.js';
 import { ruleRoutes } from './routes-rules.js';
 import { stateRoutes } from './routes-state.js';
+import { uiRoutes } from './routes-ui.js';
 import { guard } from './security.js';
 
 export function createAdminApp(context: AdminContext): express.Express {
@@ -14,7 +15,13 @@ export function createAdminApp(context: AdminContext): express.Express {
   app.use(guard(context.adminToken));
   app.use(express.json({ limit: '1mb' }));
   const api = express.Router();
-  api.use(stateRoutes(context), ruleRoutes(context), cassetteRoutes(context));
+  api.use(stateRoutes(context), ruleRoutes(context), cassetteRoutes(context), uiRoutes(context));
+  // Relative links in the dashboard need the trailing slash.
+  app.get('/__paymock', (req, res, next) => {
+    const [pathname, query] = req.originalUrl.split('?');
+    if (pathname !== '/__paymock') return next();
+    res.redirect(301, `/__paymock/${query ? `?${query}` : ''}`);
+  });
   app.use('/__paymock', api);
   app.use((_req, res) => {
     res.status(404).json({ error: 'no such admin endpoint', code: 'NOT_FOUND' });

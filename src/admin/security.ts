@@ -13,7 +13,9 @@ function sameToken(given: string, expected: string): boolean {
 export function guard(adminToken: string | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (adminToken) {
-      const given = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? req.get('x-paymock-token') ?? '';
+      // EventSource and a first page load cannot send headers: `?token=` is accepted too.
+      const query = typeof req.query.token === 'string' ? req.query.token : undefined;
+      const given = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? req.get('x-paymock-token') ?? query ?? '';
       if (sameToken(given, adminToken)) return next();
       res.status(401).json({ error: 'the admin API needs Authorization: Bearer <--admin-token>', code: 'UNAUTHORIZED' });
       return;

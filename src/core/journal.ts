@@ -22,6 +22,7 @@ export interface JournalEntry {
   readonly response: JournalMessage & { readonly status: number };
   readonly outcome: Outcome;
   readonly fault?: string;
+  readonly signature?: 'valid' | 'invalid' | 'unchecked';
 }
 
 export interface JournalFilter {
@@ -54,7 +55,7 @@ export class Journal {
     this.#events.setMaxListeners(100);
   }
 
-  add(exchange: { request: HttpRequest; response: HttpResponse; call: Call; key: MatchKey; outcome: Outcome; fault?: string }): JournalEntry {
+  add(exchange: { request: HttpRequest; response: HttpResponse; call: Call; key: MatchKey; outcome: Outcome; fault?: string; signature?: JournalEntry['signature'] }): JournalEntry {
     const { request, response } = exchange;
     const entry: JournalEntry = {
       id: this.#next++,
@@ -69,6 +70,7 @@ export class Journal {
       response: { status: response.status, ...message(response.headers, response.body) },
       outcome: exchange.outcome,
       ...(exchange.fault ? { fault: exchange.fault } : {}),
+      ...(exchange.signature ? { signature: exchange.signature } : {}),
     };
     this.#entries.push(entry);
     if (this.#entries.length > this.#capacity) this.#entries.shift();

@@ -11,7 +11,7 @@ import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import { formatKey } from './near-miss.js';
 import { MODE_PLANS } from './modes.js';
-import type { Answer, Call, Dialect, Fault, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
+import type { Answer, Call, Dialect, Fault, HttpRequest, HttpResponse, MatchKey, Outcome, SignatureCheck } from './types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A source of answers that is not a recording: custom rules, or the simulated sandbox. */
@@ -40,6 +40,8 @@ export interface Handled {
   readonly response: HttpResponse;
   readonly outcome: Outcome;
   readonly fault?: Fault;
+  /** The request's own signature, as the gateway would judge it. */
+  readonly signature: 'valid' | 'invalid' | 'unchecked';
 }
 
 export const MISS_STATUS = 404;
@@ -101,8 +103,7 @@ function miss(call: Call, key: MatchKey, request: HttpRequest, parts: PipelinePa
 }
 
 /** A badly signed request gets the gateway's own answer, as the real gateway would give it. */
-function rejectSignature(request: HttpRequest, call: Call, dialect: Dialect, parts: PipelineParts): Answer | undefined {
-  const check = dialect.verify(request, call);
+function rejectSignature(check: SignatureCheck, call: Call, parts: PipelineParts): Answer | undefined {
   if (check.ok) return undefined;
   parts.log.warn(`${call.api}: bad request signature: ${check.reason}`);
   return { response: check.response, outcome: { source: 'default', reason: `bad request signature: ${check.reason}` } };
@@ -115,8 +116,10 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
   const call = dialect.decode(request);
   const key = dialect.fingerprint(call, request);
 
+  const check: SignatureCheck = plan.verify ? dialect.verify(request, call) : { ok: true, checked: false };
+  const signature = !check.ok ? 'invalid' : check.checked ? 'valid' : 'unchecked';
   const answer =
-    (plan.verify ? rejectSignature(request, call, dialect, parts) : undefined) ??
+    rejectSignature(check, call, parts) ??
     (await firstAnswer(parts.rules, call, request, dialect)) ??
     (plan.cassette ? parts.cassetteFor(request)?.answer(key, call, request, dialect) : undefined) ??
     (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
@@ -125,5 +128,5 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
   if (answer.delayMs) await sleep(answer.delayMs);
   const outcome: Outcome = { ...answer.outcome, durationMs: performance.now() - started };
   parts.log.debug(`${request.method} ${request.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
-  return { call, key, response: answer.response, outcome, ...(answer.fault ? { fault: answer.fault } : {}) };
+  return { call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
 }

@@ -97,7 +97,9 @@ export interface Answer {
 }
 
 /** A failed check carries the gateway's own answer to a badly signed request. */
-export type SignatureCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly response: HttpResponse };
+export type SignatureCheck =
+  | { readonly ok: true; /** false when no key was known, so nothing was checked */ readonly checked: boolean }
+  | { readonly ok: false; readonly reason: string; readonly response: HttpResponse };
 
 /**
  * One wire format. The generic `http` dialect accepts anything; the Alipay dialects (later)

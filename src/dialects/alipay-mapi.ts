@@ -40,7 +40,7 @@ export function createMapiDialect(options: AlipayDialectOptions): Dialect {
       if (warning) options.log.warn(warning);
       return response;
     },
-    verify: (_request, call) => (options.signer.verifyRequests ? verifyMapi(call, options.signer) : { ok: true }),
+    verify: (_request, call) => (options.signer.verifyRequests ? verifyMapi(call, options.signer) : { ok: true, checked: false }),
     fingerprint: (call) => alipayKey(call, call.params.partner ?? '', options.match),
   };
 }

@@ -31,7 +31,7 @@ export function createOpenapiDialect(options: AlipayDialectOptions): Dialect {
     decode,
     ...adaptWith(resignOpenapi, decode, options),
     encode: (reply, call) => encodeOpenapi(call, (reply.fields ?? {}) as Record<string, unknown>, options.signer),
-    verify: (_request, call) => (options.signer.verifyRequests ? verifyOpenapi(call, options.signer) : { ok: true }),
+    verify: (_request, call) => (options.signer.verifyRequests ? verifyOpenapi(call, options.signer) : { ok: true, checked: false }),
     fingerprint: (call) => alipayKey(call, call.params.app_id ?? '', options.match),
   };
 }

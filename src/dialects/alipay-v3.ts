@@ -34,7 +34,7 @@ export function createV3Dialect(options: AlipayDialectOptions): Dialect {
     decode,
     ...adaptWith(resignV3, decode, options),
     encode: (reply) => encodeV3(reply.status ?? 200, reply.fields ?? {}, options.signer),
-    verify: (request, call) => (options.signer.verifyRequests ? verifyV3(call, request, options.signer) : { ok: true }),
+    verify: (request, call) => (options.signer.verifyRequests ? verifyV3(call, request, options.signer) : { ok: true, checked: false }),
     fingerprint: (call, request) => alipayKey(call, v3AppId(request), options.match, { http: request.method }),
   };
 }

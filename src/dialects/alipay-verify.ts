@@ -15,7 +15,8 @@ import {
   type RsaAlgorithm,
 } from './signing.js';
 
-const OK: SignatureCheck = { ok: true };
+const UNCHECKED: SignatureCheck = { ok: true, checked: false };
+const VALID: SignatureCheck = { ok: true, checked: true };
 
 function algorithm(signType: string | undefined): RsaAlgorithm {
   return signType?.toUpperCase() === 'RSA' ? 'RSA' : 'RSA2';
@@ -31,14 +32,14 @@ export function verifyMapi(call: Call, signer: AlipaySigner): SignatureCheck {
   let valid: boolean;
   if (signType === 'MD5') {
     const key = signer.md5Key(partner);
-    if (!key) return OK;
+    if (!key) return UNCHECKED;
     valid = md5Sign(content, key, charset) === sign.toLowerCase();
   } else {
     const key = signer.merchantKey(partner);
-    if (!key) return OK;
+    if (!key) return UNCHECKED;
     valid = rsaVerify(content, sign, key, algorithm(signType), charset);
   }
-  if (valid) return OK;
+  if (valid) return VALID;
   return { ok: false, reason: `${signType} signature does not match partner ${partner}'s key over: ${content}`, response: encodeMapiGatewayError(call, 'ILLEGAL_SIGN') };
 }
 
@@ -47,9 +48,9 @@ const HTML = (text: string) => text.replace(/&/g, '&amp;');
 /** v2: RSA/RSA2 over every param but `sign`, with the app's public key; else isv.invalid-signature. */
 export function verifyOpenapi(call: Call, signer: AlipaySigner): SignatureCheck {
   const key = signer.merchantKey(call.params.app_id ?? '');
-  if (!key) return OK;
+  if (!key) return UNCHECKED;
   const content = openapiRequestSignContent(call.params);
-  if (rsaVerify(content, call.params.sign ?? '', key, algorithm(call.params.sign_type), call.charset ?? 'utf-8')) return OK;
+  if (rsaVerify(content, call.params.sign ?? '', key, algorithm(call.params.sign_type), call.charset ?? 'utf-8')) return VALID;
   // Shape from alipay-sdk's own comment on a real gateway answer: the method's node, signed.
   const node = {
     code: '40002',
@@ -63,14 +64,14 @@ export function verifyOpenapi(call: Call, signer: AlipaySigner): SignatureCheck 
 /** v3: the `authorization` signature over `authString\nMETHOD\npath\nbody\n[token\n]`; else 401. */
 export function verifyV3(call: Call, request: HttpRequest, signer: AlipaySigner): SignatureCheck {
   const key = signer.merchantKey(v3AppId(request));
-  if (!key) return OK;
+  if (!key) return UNCHECKED;
   const auth = parseV3Authorization(headerValue(request.headers, 'authorization') ?? '');
   const url = new URL(request.url);
   const token = headerValue(request.headers, 'alipay-app-auth-token');
   const content = auth
     ? v3RequestSignContent({ authString: auth.authString, method: request.method, pathAndQuery: url.pathname + url.search, body: request.body.text ?? '', ...(token ? { appAuthToken: token } : {}) })
     : '';
-  if (auth && rsaVerify(content, auth.sign, key, 'RSA2')) return OK;
+  if (auth && rsaVerify(content, auth.sign, key, 'RSA2')) return VALID;
   // The v3 error for a bad signature is not documented in alipay.md: this is the closest shape
   // (an error body {code, message} on a 4xx, signed like every v3 reply). UNCONFIRMED.
   const body = { code: 'invalid-signature', message: auth ? '验签失败，请检查签名私钥与应用公钥是否匹配' : '缺少或无法解析 authorization 请求头' };

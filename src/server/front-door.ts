@@ -102,7 +102,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     });
     const target = req.url ?? '/';
     // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline.
-    if (target.startsWith(ADMIN_PREFIX)) {
+    if (target.startsWith(ADMIN_PREFIX) || target === '/__paymock' || target.startsWith('/__paymock?')) {
       options.admin(req, res);
       return;
     }
