@@ -70,10 +70,17 @@ function pretty(text) {
   return text;
 }
 
-function message(head, part) {
+function message(head, part, decoded) {
   const headers = part.headers.map(([name, value]) => `${name}: ${value}`).join('\n');
-  const body = 'text' in part.body ? `${pretty(part.body.text)}${part.body.charset ? `\n\n(${part.body.charset})` : ''}` : `(binary, base64)\n${part.body.base64}`;
-  return `${head}\n${headers}\n\n${body}`;
+  const body = 'base64' in part.body ? `(binary, base64)\n${part.body.base64}` : part.body.text === '' ? '(no body)' : `${pretty(part.body.text)}\n\n(${part.body.charset})`;
+  return `${head}\n${headers}\n\n${body}${decoded ? `\n\n── decoded ──\n${decoded}` : ''}`;
+}
+
+/** What paymock understood: the flat params (charset-decoded) and the business content. */
+function decodedCall(call) {
+  const params = Object.keys(call.params).length ? JSON.stringify(call.params, null, 2) : '';
+  const biz = call.biz !== undefined ? `\nbiz: ${JSON.stringify(call.biz, null, 2)}` : '';
+  return params + biz;
 }
 
 function show(id) {
@@ -88,7 +95,7 @@ function show(id) {
   $('#detail-outcome').textContent = `answered by ${outcome.source}${where} in ${outcome.durationMs.toFixed(1)} ms · request signature: ${entry.signature ?? 'not checked'}${entry.fault ? ` · fault: ${entry.fault}` : ''}`;
   $('#detail-reason').hidden = !outcome.reason || outcome.source !== 'miss';
   $('#detail-reason').textContent = outcome.reason ?? '';
-  $('#detail-request').textContent = message(`${entry.method} ${entry.url}`, entry.request);
+  $('#detail-request').textContent = message(`${entry.method} ${entry.url}`, entry.request, decodedCall(entry.call));
   $('#detail-response').textContent = message(`HTTP ${entry.response.status}`, entry.response);
 }
 
