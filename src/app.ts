@@ -20,9 +20,9 @@ import { createSigner } from './dialects/alipay-signer.js';
 import { loadOrCreateAlipayTestKey } from './keys/alipay-test-key.js';
 import type { Trade } from './rules/defaults/sandbox.js';
 import { createSimulator } from './rules/defaults/simulator.js';
-import { loadRuleDir } from './rules/load.js';
-import { RuleSet } from './rules/rule-set.js';
-import { watchRules } from './rules/watch.js';
+import { liveRules } from './rules/live-rules.js';
+import type { RuleSet } from './rules/rule-set.js';
+import { parseRules } from './rules/schema.js';
 import { loadAuthority } from './tls/authority.js';
 import { interceptMatcher } from './tls/intercept.js';
 
@@ -47,8 +47,10 @@ export interface RunningPaymock {
   flush(): Promise<void>;
   /** The simulated sandbox's ledger: every trade it holds, and a reset to empty. */
   readonly sandbox: { trades(session?: string): readonly Trade[]; reset(session?: string): void };
-  /** The custom rules in force (reloaded from files when they change), and replacing them. */
+  /** The custom rules in force (reloaded from files when they change). */
   readonly rules: RuleSet;
+  /** Add or replace a runtime rule, given in the rule files' shape (validated the same way). */
+  addRule(rule: unknown): void;
   /** Close the port and every connection, flush the cassette, report what happened. */
   stop(): Promise<StopSummary>;
 }
@@ -131,19 +133,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     self,
   );
   const simulator = createSimulator(signer);
-  const loaded = await loadRuleDir(config.rulesDir);
-  const rules = new RuleSet(simulator, loaded.rules);
-  if (loaded.rules.length) log.info(`${loaded.rules.length} rule(s) from ${loaded.files.length} file(s) in ${config.rulesDir}`);
-  const watcher = config.watchRules
-    ? watchRules(config.rulesDir, (change) => {
-        if ('error' in change) {
-          log.warn(`rules not reloaded, the last good set (${rules.rules.length} rule(s)) stays: ${change.error.message}`);
-        } else {
-          rules.replace(change.rules);
-          log.info(`rules reloaded: ${change.rules.length} rule(s)`);
-        }
-      })
-    : undefined;
+  const { rules, watcher } = await liveRules(config.rulesDir, config.watchRules, simulator, log);
   const sessions = new SessionCassettes(
     {
       dir: config.cassettesDir,
@@ -230,6 +220,11 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     flush: async () => cassette?.flush(),
     sandbox: { trades: (session) => simulator.sandbox(session).trades(), reset: (session) => simulator.sandbox(session).reset() },
     rules,
+    addRule(raw) {
+      for (const rule of parseRules(raw, 'startPaymock().addRule')) {
+        if (!rules.upsert(rule)) throw new PaymockError('CONFLICT', `rule "${rule.id}" is defined in a file in ${config.rulesDir}`);
+      }
+    },
     stop: () =>
       (stopped ??= (async () => {
         watcher?.close();
