@@ -6,7 +6,7 @@ import type { Call, HttpResponse } from '../core/types.js';
 import type { AlipaySigner } from './alipay-signer.js';
 import { mapiResponseSignContent, md5Sign, rsaSign, v3ResponseSignContent } from './signing.js';
 
-const xmlEscape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const xmlEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function response(status: number, headers: Array<[string, string]>, text: string, charset: string): HttpResponse {
   const bytes = encodeText(text, charset);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeText, encodeText } from '../core/body.js';
 import { headerValue, replaceHeader } from '../core/headers.js';
 import type { Call, HttpResponse } from '../core/types.js';
+import { xmlEscape } from './alipay-encode.js';
 import { merchantIds } from './alipay-key.js';
 import type { AlipaySigner } from './alipay-signer.js';
 import { parseMapiReply } from './mapi-xml.js';
@@ -44,8 +45,6 @@ function textOf(response: HttpResponse, fallback: string): { text: string; chars
   const charset = response.body.charset ?? fallback;
   return { text: response.body.text ?? decodeText(response.body.bytes, charset), charset };
 }
-
-const xmlEscape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Legacy XML: ids replaced as element text, the `<response><alipay>` children signed again. */
 export function resignMapi(response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner): Resigned {

@@ -133,11 +133,16 @@ export class Sandbox {
       existing.queriesUntilPaid = 0;
       return existing;
     }
+    return this.#open(request, status, request.tradeNo);
+  }
+
+  /** A new trade in the ledger; the trade number is Alipay's (given back by a rule) or fresh. */
+  #open(request: TradeRequest, status: TradeStatus, tradeNo?: string): Trade {
     const now = this.#clock.now();
     const trade: Trade = {
       merchant: request.merchant,
       outTradeNo: request.outTradeNo ?? `paymock-${request.tradeNo}`,
-      tradeNo: request.tradeNo ?? this.#clock.tradeNo(now),
+      tradeNo: tradeNo ?? this.#clock.tradeNo(now),
       status,
       amount: request.amount ?? '0.01',
       currency: request.currency ?? 'CNY',
@@ -166,23 +171,7 @@ export class Sandbox {
     if (status === 'TRADE_SUCCESS' && !validBuyerCode(request.buyerCode)) return { kind: 'error', error: 'PAYMENT_AUTH_CODE_INVALID' };
     const scenario = status === 'TRADE_SUCCESS' ? magicScenario(request.amount) : undefined;
     if (scenario === 'system-error') return { kind: 'error', error: 'SYSTEM_ERROR' };
-    const now = this.#clock.now();
-    const trade: Trade = {
-      merchant: request.merchant,
-      outTradeNo: request.outTradeNo,
-      tradeNo: this.#clock.tradeNo(now),
-      status,
-      amount: request.amount,
-      currency: request.currency ?? 'CNY',
-      subject: request.subject ?? '',
-      buyerLoginId: '159****5620',
-      buyerUserId: `2088${String(this.#trades.size + 1).padStart(12, '0')}`,
-      createdAt: now,
-      paidAt: status === 'TRADE_SUCCESS' ? now : undefined,
-      refunds: [],
-      queriesUntilPaid: 0,
-    };
-    this.#trades.set(`${trade.merchant}\u0000${trade.outTradeNo}`, trade);
+    const trade = this.#open(request, status);
     switch (scenario) {
       case 'declined':
         trade.status = 'TRADE_CLOSED';
