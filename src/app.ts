@@ -20,6 +20,9 @@ import { createSigner } from './dialects/alipay-signer.js';
 import { loadOrCreateAlipayTestKey } from './keys/alipay-test-key.js';
 import type { Trade } from './rules/defaults/sandbox.js';
 import { createSimulator } from './rules/defaults/simulator.js';
+import { Notifier } from './notify/notifier.js';
+import { notifyOnChange } from './notify/trade-watch.js';
+import { notifyVerifyResponder } from './notify/verify-responder.js';
 import { liveRules } from './rules/live-rules.js';
 import type { RuleSet } from './rules/rule-set.js';
 import { parseRules } from './rules/schema.js';
@@ -43,6 +46,8 @@ export interface RunningPaymock {
   readonly config: Config;
   /** Every exchange and who answered it (bounded). */
   readonly journal: Journal;
+  /** Notifications sent (and being retried) to merchants' notify_url. */
+  readonly notifier: Notifier;
   /** Write pending cassette appends now. */
   flush(): Promise<void>;
   /** The simulated sandbox's ledger: every trade it holds, and a reset to empty. */
@@ -132,7 +137,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     }),
     self,
   );
-  const simulator = createSimulator(signer);
+  const notifier = new Notifier(config.notify, signer, log);
+  const simulator = createSimulator(signer, { observe: notifyOnChange(notifier) });
   const { rules, watcher } = await liveRules(config.rulesDir, config.watchRules, simulator, log);
   const sessions = new SessionCassettes(
     {
@@ -148,7 +154,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     mode: config.mode,
     dialects,
     rules: [rules],
-    defaults: [simulator],
+    defaults: [notifyVerifyResponder(notifier), simulator],
     cassetteFor: (request) => sessions.get(sessionOf(request)) ?? cassette,
     upstream,
     log,
@@ -191,6 +197,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         sessions: () => simulator.sessions(),
       },
       sessions,
+      notifier,
       tls: () => ({ caFile, intercept: config.intercept }),
       adminToken: config.adminToken,
     }),
@@ -217,6 +224,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     },
     config,
     journal,
+    notifier,
     flush: async () => cassette?.flush(),
     sandbox: { trades: (session) => simulator.sandbox(session).trades(), reset: (session) => simulator.sandbox(session).reset() },
     rules,
@@ -228,6 +236,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     stop: () =>
       (stopped ??= (async () => {
         watcher?.close();
+        notifier.close();
         await frontDoor.close();
         upstream.close();
         await cassette?.flush();

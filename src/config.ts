@@ -30,6 +30,19 @@ const AlipaySchema = z
   .strict()
   .default({ partners: {}, apps: {}, resign: 'adapted', verifyRequests: true });
 
+/** Notifications the simulated sandbox sends to notify_url (alipay.md §7). */
+const NotifySchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    delayMs: z.number().int().min(0).default(200),
+    /** 1 is Alipay's own schedule (4m, 10m, 10m, 1h, 2h, 6h, 15h); 0.001 makes 4 minutes 240 ms. */
+    retryScale: z.number().positive().max(1).default(1),
+    verifyLifetimeMs: z.number().int().positive().default(60_000),
+    timeoutMs: z.number().int().positive().default(5_000),
+  })
+  .strict()
+  .default({ enabled: true, delayMs: 200, retryScale: 1, verifyLifetimeMs: 60_000, timeoutMs: 5_000 });
+
 /** `host,*.example.com` from a flag, or a list from a config file. */
 const HostList = z
   .union([z.string(), z.array(z.string())])
@@ -65,6 +78,7 @@ export const OptionsSchema = z
     upstreamCa: z.string().min(1).optional(),
     insecureUpstream: z.boolean().default(false),
     alipay: AlipaySchema,
+    notify: NotifySchema,
     /** Per API name (or `*`): match-key fields to ignore beyond the defaults, or defaults to keep. */
     match: z
       .record(z.string(), z.object({ ignore: z.array(z.string()).optional(), keep: z.array(z.string()).optional() }).strict())

@@ -3,6 +3,7 @@ import type { SessionCassettes } from '../cassettes/session-cassettes.js';
 import type { CassetteSession } from '../cassettes/session.js';
 import type { Mode } from '../config.js';
 import type { Journal } from '../core/journal.js';
+import type { Notifier } from '../notify/notifier.js';
 import type { Source } from '../core/types.js';
 import type { Trade } from '../rules/defaults/sandbox.js';
 import type { RuleSet } from '../rules/rule-set.js';
@@ -22,6 +23,7 @@ export interface AdminContext {
   /** The simulated sandbox's ledgers: the default one, or a session's. */
   readonly sandbox: { trades(session?: string): readonly Trade[]; reset(session?: string): void; sessions(): string[] };
   readonly sessions: SessionCassettes;
+  readonly notifier: Notifier;
   tls(): { caFile: string | null; intercept: readonly string[] };
   /** When set, every admin request must present it (`Authorization: Bearer <token>`). */
   readonly adminToken: string | undefined;

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { MODES } from '../config.js';
+import { PaymockError } from '../core/errors.js';
 import type { JournalEntry } from '../core/journal.js';
 import { SESSION_HEADER, SESSION_ID } from '../core/session.js';
 import { callView, matchWhen } from '../rules/match.js';
@@ -72,6 +73,14 @@ export function stateRoutes(context: AdminContext): Router {
     const { session } = parseBody(SessionQuery, req.query, 'sandbox query');
     context.sandbox.reset(session);
     res.json({ session: session ?? null, trades: 0 });
+  });
+  router.get('/notifications', (_req, res) => {
+    res.json({ notifications: context.notifier.list() });
+  });
+  router.post('/notifications/:id/send', async (req, res) => {
+    const sent = await context.notifier.sendNow(req.params.id);
+    if (!sent) throw new PaymockError('NOT_FOUND', `no notification ${req.params.id}`);
+    res.json({ notification: sent });
   });
   router.get('/sessions', (_req, res) => {
     res.json({ header: SESSION_HEADER, sessions: context.sessions.list(), ledgers: context.sandbox.sessions() });

@@ -24,6 +24,8 @@ function algorithm(signType: string | undefined): RsaAlgorithm {
 
 /** Legacy: MD5 with the partner key, or RSA/RSA2 with the partner's public key; else ILLEGAL_SIGN. */
 export function verifyMapi(call: Call, signer: AlipaySigner): SignatureCheck {
+  // notify_verify is called unsigned, with just partner and notify_id (alipay.md §7).
+  if (call.api === 'notify_verify') return UNCHECKED;
   const partner = call.params.partner ?? '';
   const signType = (call.params.sign_type ?? 'MD5').toUpperCase();
   const content = mapiRequestSignContent(call.params);

@@ -12,6 +12,7 @@ import { Sandbox, type SandboxResult } from './sandbox.js';
 import { tradeNumber } from './time-and-money.js';
 import { tradeRequest, type TradeRequest } from './trade-request.js';
 import { sessionOf } from '../../core/session.js';
+import type { TradeObserver } from '../../notify/trade-watch.js';
 
 /** What a rule can impose on the simulated reply. */
 export interface Forced {
@@ -65,7 +66,8 @@ function forcedResult(sandbox: Sandbox, trade: TradeRequest, result: NonNullable
   }
 }
 
-export function createSimulator(signer: AlipaySigner, clock = { now: () => new Date() }): Simulator {
+export function createSimulator(signer: AlipaySigner, options: { clock?: { now(): Date }; observe?: TradeObserver } = {}): Simulator {
+  const clock = options.clock ?? { now: () => new Date() };
   let sequence = 0;
   const sandboxes = new Map<string, Sandbox>();
   const sandboxFor = (session = '') => {
@@ -77,7 +79,10 @@ export function createSimulator(signer: AlipaySigner, clock = { now: () => new D
     const trade = tradeRequest(call, request);
     if (!trade) return undefined;
     const sandbox = sandboxFor(sessionOf(request));
+    const prior = sandbox.find(trade);
+    const before = { status: prior?.status, refunds: prior?.refunds.length ?? 0 };
     const result = forced?.result ? forcedResult(sandbox, trade, forced.result, forced) : sandbox.handle(trade);
+    options.observe?.(call, request, before, sandbox.find(trade));
     const business = reply(call, trade, result);
     const fields = forced?.fields ? { ...(business.fields as Record<string, unknown>), ...forced.fields } : business.fields;
     const response = dialect.encode({ ...business, fields }, call, request);

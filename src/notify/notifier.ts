@@ -1,0 +1,142 @@
+// Delivering notifications like Alipay: a POSTed form to notify_url, retried on Alipay's
+// schedule (compressed by `retryScale` for tests) until the merchant answers exactly `success`.
+// Every attempt and the merchant's answer are kept for the admin API.
+import { randomBytes } from 'node:crypto';
+import { encodeText } from '../core/body.js';
+import type { Logger } from '../core/log.js';
+import { notificationForm, type NotifyKeys, type NotifyTarget, type TradeEvent } from './notification.js';
+
+/** After the first try: 4m, 10m, 10m, 1h, 2h, 6h, 15h (alipay.md §7), scaled. */
+export const ALIPAY_RETRY_MS = [4, 10, 10, 60, 120, 360, 900].map((minutes) => minutes * 60_000);
+
+export interface NotifyOptions {
+  readonly enabled: boolean;
+  /** Wait before the first try. */
+  readonly delayMs: number;
+  /** Multiplies Alipay's retry schedule: 1 is real time, 0.001 turns 4 minutes into 240 ms. */
+  readonly retryScale: number;
+  /** How long a legacy notify_id answers `true` to notify_verify. */
+  readonly verifyLifetimeMs: number;
+  readonly timeoutMs: number;
+}
+
+export interface Attempt {
+  readonly at: string;
+  readonly status?: number;
+  readonly answer?: string;
+  readonly error?: string;
+  readonly success: boolean;
+}
+
+export interface Notification {
+  readonly id: string;
+  readonly url: string;
+  readonly charset: string;
+  readonly fields: Record<string, string>;
+  readonly createdAt: string;
+  readonly attempts: Attempt[];
+  state: 'pending' | 'delivered' | 'gave-up';
+  nextAt?: string;
+}
+
+const UNRESERVED = /^[A-Za-z0-9*\-._]$/;
+
+/** A form body in the notification's charset: every byte outside the unreserved set escaped. */
+function encodeForm(fields: Record<string, string>, charset: string): string {
+  const escape = (text: string) =>
+    [...encodeText(text, charset)].map((byte) => (UNRESERVED.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return Object.entries(fields).map(([name, value]) => `${escape(name)}=${escape(value)}`).join('&');
+}
+
+export class Notifier {
+  readonly #options: NotifyOptions;
+  readonly #keys: NotifyKeys;
+  readonly #log: Logger;
+  readonly #all: Notification[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #issued = new Map<string, number>();
+
+  constructor(options: NotifyOptions, keys: NotifyKeys, log: Logger) {
+    this.#options = options;
+    this.#keys = keys;
+    this.#log = log;
+  }
+
+  list(): readonly Notification[] {
+    return this.#all;
+  }
+
+  /** Issue and schedule a notification for a trade change. */
+  notify(target: NotifyTarget, event: TradeEvent): Notification | undefined {
+    if (!this.#options.enabled) return undefined;
+    const id = randomBytes(16).toString('hex');
+    const { fields, unsigned } = notificationForm(target, event, id, new Date(), this.#keys);
+    if (unsigned) this.#log.warn(`notification for ${event.trade.outTradeNo} goes out UNSIGNED: ${unsigned}`);
+    const notification: Notification = { id, url: target.url, charset: target.charset, fields, createdAt: new Date().toISOString(), attempts: [], state: 'pending' };
+    this.#issued.set(id, Date.now());
+    this.#all.push(notification);
+    this.#schedule(notification, this.#options.delayMs);
+    return notification;
+  }
+
+  /** Legacy notify_verify: true for an id paymock issued, within its lifetime. */
+  verify(notifyId: string): boolean {
+    const issued = this.#issued.get(notifyId);
+    return issued !== undefined && Date.now() - issued <= this.#options.verifyLifetimeMs;
+  }
+
+  /** Send one now, whatever its state (the admin API's manual trigger). */
+  async sendNow(id: string): Promise<Notification | undefined> {
+    const notification = this.#all.find((n) => n.id === id);
+    if (notification) await this.#attempt(notification, false);
+    return notification;
+  }
+
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #schedule(notification: Notification, delayMs: number): void {
+    notification.nextAt = new Date(Date.now() + delayMs).toISOString();
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#attempt(notification, true);
+    }, delayMs);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  async #attempt(notification: Notification, retry: boolean): Promise<void> {
+    const at = new Date().toISOString();
+    let attempt: Attempt;
+    try {
+      const res = await fetch(notification.url, {
+        method: 'POST',
+        headers: { 'content-type': `application/x-www-form-urlencoded; charset=${notification.charset}` },
+        body: encodeForm(notification.fields, notification.charset),
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+      const answer = (await res.text()).slice(0, 200);
+      attempt = { at, status: res.status, answer, success: answer.trim() === 'success' };
+    } catch (error) {
+      attempt = { at, error: (error as Error).message, success: false };
+    }
+    notification.attempts.push(attempt);
+    if (attempt.success) {
+      notification.state = 'delivered';
+      delete notification.nextAt;
+      return;
+    }
+    this.#log.info(`notification ${notification.id} to ${notification.url}: ${attempt.error ?? `answered ${JSON.stringify(attempt.answer)}`}, not "success"`);
+    if (!retry || notification.state !== 'pending') return;
+    const retries = notification.attempts.length - 1;
+    const wait = ALIPAY_RETRY_MS[retries];
+    if (wait === undefined) {
+      notification.state = 'gave-up';
+      delete notification.nextAt;
+      return;
+    }
+    this.#schedule(notification, Math.round(wait * this.#options.retryScale));
+  }
+}
