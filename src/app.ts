@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from './admin/api.js';
+import { createRedactor, redactedCall } from './cassettes/redact.js';
 import { SessionCassettes } from './cassettes/session-cassettes.js';
 import { CassetteSession, type CassetteSummary } from './cassettes/session.js';
 import { sessionOf } from './core/session.js';
@@ -140,6 +141,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   const notifier = new Notifier(config.notify, signer, log);
   const simulator = createSimulator(signer, { observe: notifyOnChange(notifier) });
   const { rules, watcher } = await liveRules(config.rulesDir, config.watchRules, simulator, log);
+  const redact = createRedactor(config.redact.fields, config.redact.headers);
   const sessions = new SessionCassettes(
     {
       dir: config.cassettesDir,
@@ -157,6 +159,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     defaults: [notifyVerifyResponder(notifier), simulator],
     cassetteFor: (request) => sessions.get(sessionOf(request)) ?? cassette,
     upstream,
+    redact,
     log,
   };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
@@ -176,8 +179,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     handle: async (request) => {
       const handled = await handle(request, parts);
       counts[handled.outcome.source]++;
-      const { call, key, response, outcome, fault, signature } = handled;
-      journal.add({ request, call, key, response, outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
+      const { shown, call, key, response, outcome, fault, signature } = handled;
+      journal.add({ request: shown, call: shown === request ? call : redactedCall(call, redact), key, response: redact.response(response), outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
       return handled;
     },
     admin: createAdminApp({

@@ -7,6 +7,7 @@ import { PaymockError } from './core/errors.js';
 import { parseDataFile } from './core/data-file.js';
 import { formatIssues } from './core/schema-error.js';
 import { ALIPAY_HOSTS } from './tls/intercept.js';
+import { DEFAULT_REDACT_FIELDS, DEFAULT_REDACT_HEADERS } from './cassettes/redact.js';
 
 export const MODES = ['mock', 'record', 'replay', 'auto', 'passthrough'] as const;
 export type Mode = (typeof MODES)[number];
@@ -79,6 +80,14 @@ export const OptionsSchema = z
     insecureUpstream: z.boolean().default(false),
     alipay: AlipaySchema,
     notify: NotifySchema,
+    /** What never reaches a cassette, the journal or the log (params, JSON fields, headers). */
+    redact: z
+      .object({
+        fields: z.array(z.string().min(1)).default([...DEFAULT_REDACT_FIELDS]),
+        headers: z.array(z.string().min(1)).default([...DEFAULT_REDACT_HEADERS]),
+      })
+      .strict()
+      .default({ fields: [...DEFAULT_REDACT_FIELDS], headers: [...DEFAULT_REDACT_HEADERS] }),
     /** Per API name (or `*`): match-key fields to ignore beyond the defaults, or defaults to keep. */
     match: z
       .record(z.string(), z.object({ ignore: z.array(z.string()).optional(), keep: z.array(z.string()).optional() }).strict())

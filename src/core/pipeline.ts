@@ -9,6 +9,7 @@ import { withoutHeaders } from './headers.js';
 import { SESSION_HEADER } from './session.js';
 import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
+import type { Redactor } from '../cassettes/redact.js';
 import { formatKey } from './near-miss.js';
 import { MODE_PLANS } from './modes.js';
 import type { Answer, Call, Dialect, Fault, HttpRequest, HttpResponse, MatchKey, Outcome, SignatureCheck } from './types.js';
@@ -31,10 +32,13 @@ export interface PipelineParts {
   /** The cassette for this request: its session's, or paymock's own. */
   readonly cassetteFor: (request: HttpRequest) => CassetteSession | undefined;
   readonly upstream: Upstream;
+  readonly redact: Redactor;
   readonly log: Logger;
 }
 
 export interface Handled {
+  /** The request with its secrets redacted: what the journal and the log may show. */
+  readonly shown: HttpRequest;
   readonly call: Call;
   readonly key: MatchKey;
   readonly response: HttpResponse;
@@ -58,7 +62,7 @@ function plainResponse(status: number, text: string, extra: Array<[string, strin
   return { status, headers: [['Content-Type', 'text/plain; charset=utf-8'], ...extra], body: textBody(`${text}\n`) };
 }
 
-async function forward(request: HttpRequest, call: Call, key: MatchKey, parts: PipelineParts): Promise<Answer> {
+async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key: MatchKey, parts: PipelineParts): Promise<Answer> {
   const plan = MODE_PLANS[parts.mode];
   const cassette = parts.cassetteFor(request);
   try {
@@ -70,9 +74,9 @@ async function forward(request: HttpRequest, call: Call, key: MatchKey, parts: P
       dialect: call.dialect,
       api: call.api,
       key,
-      // paymock's own session header is not part of what the app sent to the gateway.
-      request: { ...request, headers: withoutHeaders(request.headers, [SESSION_HEADER]) },
-      response,
+      // Secrets redacted; paymock's own session header is not part of what the app sent.
+      request: { ...shown, headers: withoutHeaders(shown.headers, [SESSION_HEADER]) },
+      response: parts.redact.response(response),
     });
     return { response, outcome: { source: 'upstream', recorded: true, cassette: { name: cassette.name, index } } };
   } catch (error) {
@@ -114,7 +118,9 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
   const plan = MODE_PLANS[parts.mode];
   const dialect = dialectFor(request, parts.dialects);
   const call = dialect.decode(request);
-  const key = dialect.fingerprint(call, request);
+  // The key is computed on the redacted request, as it will be when a cassette is reloaded.
+  const shown = parts.redact.request(request);
+  const key = shown === request ? dialect.fingerprint(call, request) : dialect.fingerprint(dialect.decode(shown), shown);
 
   const check: SignatureCheck = plan.verify ? dialect.verify(request, call) : { ok: true, checked: false };
   const signature = !check.ok ? 'invalid' : check.checked ? 'valid' : 'unchecked';
@@ -123,10 +129,10 @@ export async function handle(request: HttpRequest, parts: PipelineParts): Promis
     (await firstAnswer(parts.rules, call, request, dialect)) ??
     (plan.cassette ? parts.cassetteFor(request)?.answer(key, call, request, dialect) : undefined) ??
     (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
-    (plan.upstream ? await forward(request, call, key, parts) : miss(call, key, request, parts));
+    (plan.upstream ? await forward(request, shown, call, key, parts) : miss(call, key, request, parts));
 
   if (answer.delayMs) await sleep(answer.delayMs);
   const outcome: Outcome = { ...answer.outcome, durationMs: performance.now() - started };
-  parts.log.debug(`${request.method} ${request.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
-  return { call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
+  parts.log.debug(`${request.method} ${shown.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
+  return { shown, call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
 }

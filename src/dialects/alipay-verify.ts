@@ -42,7 +42,8 @@ export function verifyMapi(call: Call, signer: AlipaySigner): SignatureCheck {
     valid = rsaVerify(content, sign, key, algorithm(signType), charset);
   }
   if (valid) return VALID;
-  return { ok: false, reason: `${signType} signature does not match partner ${partner}'s key over: ${content}`, response: encodeMapiGatewayError(call, 'ILLEGAL_SIGN') };
+  // The signed content is not in the reason: it may hold secrets, and the reason is logged.
+  return { ok: false, reason: `${signType} signature does not match partner ${partner}'s key`, response: encodeMapiGatewayError(call, 'ILLEGAL_SIGN') };
 }
 
 const HTML = (text: string) => text.replace(/&/g, '&amp;');
