@@ -107,6 +107,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
             ...(config.upstream ? { upstream: config.upstream } : {}),
             flushIntervalMs: config.flushIntervalMs,
             mustExist: config.mode === 'replay',
+            // Only a writer takes the lock: many replaying paymocks may share one cassette.
+            lock: plan.record,
             onError: (error) => log.warn(error.message),
           },
           dialects,
@@ -148,6 +150,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       upstream: config.upstream,
       flushIntervalMs: config.flushIntervalMs,
       mustExist: () => parts.mode === 'replay',
+      lock: () => MODE_PLANS[parts.mode].record,
       onError: (error) => log.warn(error.message),
     },
     dialects,
@@ -160,6 +163,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     cassetteFor: (request) => sessions.get(sessionOf(request)) ?? cassette,
     upstream,
     redact,
+    recordErrors: config.recordErrors,
     log,
   };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
@@ -242,8 +246,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         notifier.close();
         await frontDoor.close();
         upstream.close();
-        await cassette?.flush();
-        await sessions.flushAll();
+        await cassette?.close();
+        await sessions.closeAll();
         // A CA still being created in the background must finish before the caller moves on.
         await authority.catch(() => undefined);
         return { counts: { ...counts }, ...(cassette ? { cassette: cassette.summary() } : {}) };

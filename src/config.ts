@@ -63,6 +63,7 @@ export const OptionsSchema = z
     rulesDir: z.string().min(1).default('rules'),
     /** Reload rule files when they change (a broken file keeps the last good set). */
     watchRules: z.boolean().default(true),
+    recordErrors: z.boolean().default(false),
     /** Open the admin API to other hosts, for holders of this token only. */
     adminToken: z.string().min(16, 'expected at least 16 characters').optional(),
     /** How many exchanges the journal keeps. */

@@ -9,6 +9,8 @@ export interface SessionCassetteOptions {
   readonly flushIntervalMs: number;
   /** Replay needs the file to exist; record and auto create it. */
   readonly mustExist: () => boolean;
+  /** Recording modes take the cassette's write lock. */
+  readonly lock: () => boolean;
   readonly onError: (error: Error) => void;
 }
 
@@ -30,7 +32,7 @@ export class SessionCassettes {
   async open(session: string, name: string): Promise<CassetteSession> {
     const { dir, upstream, flushIntervalMs, onError } = this.#options;
     const cassette = await CassetteSession.open(
-      { dir, name, ...(upstream ? { upstream } : {}), flushIntervalMs, mustExist: this.#options.mustExist(), onError },
+      { dir, name, ...(upstream ? { upstream } : {}), flushIntervalMs, mustExist: this.#options.mustExist(), lock: this.#options.lock(), onError },
       this.#dialects,
     );
     await this.close(session);
@@ -42,7 +44,7 @@ export class SessionCassettes {
     const cassette = this.#open.get(session);
     if (!cassette) return false;
     this.#open.delete(session);
-    await cassette.flush();
+    await cassette.close();
     return true;
   }
 
@@ -50,7 +52,7 @@ export class SessionCassettes {
     return [...this.#open].map(([session, cassette]) => ({ session, cassette: cassette.name }));
   }
 
-  async flushAll(): Promise<void> {
-    await Promise.all([...this.#open.values()].map((cassette) => cassette.flush()));
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#open.values()].map((cassette) => cassette.close()));
   }
 }

@@ -45,7 +45,7 @@ export class CassetteSession {
   }
 
   static async open(
-    options: { dir: string; name: string; upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void },
+    options: { dir: string; name: string; upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void; lock?: boolean },
     dialects: readonly Dialect[],
   ): Promise<CassetteSession> {
     return new CassetteSession(await openCassette(options.dir, options.name, options), dialects);
@@ -94,6 +94,11 @@ export class CassetteSession {
 
   flush(): Promise<void> {
     return this.#store.flush();
+  }
+
+  /** Flush and release the cassette's write lock. */
+  close(): Promise<void> {
+    return this.#store.close();
   }
 
   summary(): CassetteSummary {

@@ -7,6 +7,7 @@ import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { PaymockError } from '../core/errors.js';
 import { formatIssues, jsonErrorWhere } from '../core/schema-error.js';
+import { lockCassette, type CassetteLock } from './lock.js';
 import { CassetteFileSchema, emptyCassette, type CassetteFile, type StoredInteraction } from './format.js';
 
 const NAME = /^[\w.-]+(\/[\w.-]+)*$/;
@@ -25,6 +26,8 @@ export interface CassetteStore {
   remove(index: number): StoredInteraction | undefined;
   /** Write everything appended so far; resolves when it is on disk. */
   flush(): Promise<void>;
+  /** Flush, then let another process write this cassette. */
+  close(): Promise<void>;
 }
 
 export function cassettePath(dir: string, name: string): string {
@@ -62,9 +65,25 @@ export async function readCassette(file: string): Promise<CassetteFile | undefin
 export async function openCassette(
   dir: string,
   name: string,
-  options: { upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void },
+  options: { upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void; lock?: boolean },
 ): Promise<CassetteStore> {
   const file = cassettePath(dir, name);
+  if (options.lock) await mkdir(path.dirname(file), { recursive: true });
+  const lock = options.lock ? await lockCassette(file) : undefined;
+  try {
+    return await openLocked(file, name, options, lock);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
+
+async function openLocked(
+  file: string,
+  name: string,
+  options: { upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void },
+  lock: CassetteLock | undefined,
+): Promise<CassetteStore> {
   const adapter = new DataFile<CassetteFile>(file, {
     parse: parser(file),
     stringify: (data) => `${JSON.stringify(data, null, 2)}\n`,
@@ -134,5 +153,9 @@ export async function openCassette(
       return removed;
     },
     flush,
+    async close() {
+      await flush();
+      await lock?.release();
+    },
   };
 }

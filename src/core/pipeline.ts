@@ -10,6 +10,7 @@ import { SESSION_HEADER } from './session.js';
 import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import type { Redactor } from '../cassettes/redact.js';
+import { isSystemError } from '../cassettes/system-error.js';
 import { formatKey } from './near-miss.js';
 import { MODE_PLANS } from './modes.js';
 import type { Answer, Call, Dialect, Fault, HttpRequest, HttpResponse, MatchKey, Outcome, SignatureCheck } from './types.js';
@@ -33,6 +34,8 @@ export interface PipelineParts {
   readonly cassetteFor: (request: HttpRequest) => CassetteSession | undefined;
   readonly upstream: Upstream;
   readonly redact: Redactor;
+  /** Record sandbox system errors too (off: a flaky sandbox does not poison a cassette). */
+  readonly recordErrors: boolean;
   readonly log: Logger;
 }
 
@@ -68,6 +71,10 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
   try {
     const { response, latencyMs } = await parts.upstream.forward(request);
     if (!plan.record || !cassette) return { response, outcome: { source: 'upstream' } };
+    if (!parts.recordErrors && isSystemError(call, response)) {
+      parts.log.info(`${call.api}: not recorded, the upstream answered a system error (HTTP ${response.status}); --record-errors keeps them`);
+      return { response, outcome: { source: 'upstream', reason: 'system error: not recorded' } };
+    }
     const index = cassette.record({
       recordedAt: new Date().toISOString(),
       latencyMs,

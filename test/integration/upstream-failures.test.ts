@@ -1,7 +1,7 @@
 // What the upstream and clients get wrong: refused, reset, silent upstreams; oversized bodies;
 // hop-by-hop headers. None of it is recorded and none of it stops paymock.
 import assert from 'node:assert/strict';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -108,4 +108,35 @@ test('mock mode with nothing configured answers a loud miss listing the key fiel
   assert.equal(got.headers['x-paymock-miss'], '1');
   assert.match(got.body.toString(), /no rule or default answers this request \(mode mock\)/);
   assert.match(got.body.toString(), /query: "a=1&b=2"/);
+});
+
+test('sandbox system errors are not recorded unless --record-errors', async (t) => {
+  const dir = await tempDir(t);
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('POST', '/gateway.do', () => ({ body: '{"alipay_trade_pay_response":{"code":"20000","msg":"Service Currently Unavailable","sub_code":"ACQ.SYSTEM_ERROR"},"sign":"x"}' }));
+  upstream.route('GET', '/boom', () => ({ status: 503, body: 'down' }));
+  for (const recordErrors of [false, true]) {
+    const cassette = `errors-${recordErrors}`;
+    const recorder = await startPaymock({ mode: 'record', cassette, upstream: upstream.url, port: 0, cassettesDir: dir, log: 'silent', recordErrors });
+    const got = await send(`${recorder.url}/gateway.do?method=alipay.trade.pay&app_id=1`, { method: 'POST', body: 'biz_content=%7B%7D', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.match(got.body.toString(), /"code":"20000"/, 'the client still gets the answer');
+    await send(`${recorder.url}/boom`);
+    const summary = await recorder.stop();
+    assert.equal(summary.cassette?.recorded, recordErrors ? 2 : 0);
+  }
+});
+
+test('two paymocks recording one cassette: the second refuses; a stale lock is taken over', async (t) => {
+  const dir = await tempDir(t);
+  const options = { mode: 'record', cassette: 'shared', upstream: 'http://127.0.0.1:9', port: 0, cassettesDir: dir, log: 'silent' } as const;
+  const first = await startPaymock(options);
+  await assert.rejects(startPaymock(options), /cassette .*shared\.json is being written by another paymock \(pid \d+, lock file .*shared\.json\.lock\)/);
+  const replaying = await startPaymock({ ...options, mode: 'auto' }).catch((error: Error) => error);
+  assert.ok(replaying instanceof Error, 'auto mode writes too, so it is refused as well');
+  await first.stop();
+  await writeFile(path.join(dir, 'shared.json.lock'), '999999999');
+  const second = await startPaymock(options);
+  await second.stop();
+  await assert.rejects(access(path.join(dir, 'shared.json.lock')), 'the lock is released on stop');
 });
