@@ -66,9 +66,16 @@ function redactHeaders(headers: HeaderList, names: ReadonlySet<string>): HeaderL
 export function createRedactor(fieldNames: readonly string[], headerNames: readonly string[]): Redactor {
   const fields = new Set(fieldNames.map((name) => name.toLowerCase()));
   const headers = new Set(headerNames.map((name) => name.toLowerCase()));
+  // Most requests carry no secret: one case-insensitive search over URL and body says so cheaply.
+  const mention = fields.size ? new RegExp([...fields].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i') : undefined;
+  const mayHold = (request: HttpRequest) => mention !== undefined && (mention.test(request.url) || mention.test(request.body.bytes.toString('latin1')));
   return {
     fields,
     request(request) {
+      if (!mayHold(request)) {
+        if (!request.headers.some(([name]) => headers.has(name.toLowerCase()))) return request;
+        return { ...request, headers: redactHeaders(request.headers, headers) };
+      }
       const url = new URL(request.url);
       if (url.search) url.search = redactForm(url.search.slice(1), fields);
       const type = headerValue(request.headers, 'content-type') ?? '';

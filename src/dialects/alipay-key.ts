@@ -25,12 +25,24 @@ export const VOLATILE_FIELDS = [
 /** The merchant's own generated ids: new every run, so ignored by default (replies are adapted). */
 export const MERCHANT_ID_FIELDS = ['partner_trans_id', 'out_trade_no', 'out_request_no', 'partner_refund_id'] as const;
 
-export function ignoredFields(api: string, overrides: MatchOverrides): Set<string> {
+/** Already in the key as `api` and `merchant`. */
+const NAMED_ELSEWHERE = ['service', 'method', 'partner', 'app_id'];
+
+/** Overrides are fixed at start, so each API's set is built once. */
+const ignoredCache = new WeakMap<MatchOverrides, Map<string, ReadonlySet<string>>>();
+
+export function ignoredFields(api: string, overrides: MatchOverrides): ReadonlySet<string> {
+  let perApi = ignoredCache.get(overrides);
+  if (!perApi) ignoredCache.set(overrides, (perApi = new Map()));
+  const cached = perApi.get(api);
+  if (cached) return cached;
   const ignored = new Set<string>([...VOLATILE_FIELDS, ...MERCHANT_ID_FIELDS]);
   for (const scope of ['*', api]) {
     for (const field of overrides[scope]?.ignore ?? []) ignored.add(field);
     for (const field of overrides[scope]?.keep ?? []) ignored.delete(field);
   }
+  for (const name of NAMED_ELSEWHERE) ignored.add(name);
+  perApi.set(api, ignored);
   return ignored;
 }
 
@@ -42,12 +54,8 @@ function flatValue(value: unknown): string {
  * `dialect`, `api`, `merchant`, every kept parameter by its name, and every kept top-level
  * business field as `biz.<name>` (nested values as canonical JSON).
  */
-/** Already in the key as `api` and `merchant`. */
-const NAMED_ELSEWHERE = new Set(['service', 'method', 'partner', 'app_id']);
-
 export function alipayKey(call: Call, merchant: string, overrides: MatchOverrides, extra: Record<string, string> = {}): MatchKey {
   const ignored = ignoredFields(call.api, overrides);
-  for (const name of NAMED_ELSEWHERE) ignored.add(name);
   const fields: Record<string, string> = { dialect: call.dialect, api: call.api, merchant, ...extra };
   for (const [name, value] of Object.entries(call.params)) {
     if (!ignored.has(name) && !(name in fields)) fields[name] = readable(value);

@@ -15,6 +15,13 @@ export interface AlipayDialectOptions {
 type Resign = (response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner) => Resigned;
 
 export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call, options: AlipayDialectOptions) {
+  // A recorded request is decoded once, not on every replay of it.
+  const recordedCalls = new WeakMap<HttpRequest, Call>();
+  const recordedCall = (request: HttpRequest) => {
+    let call = recordedCalls.get(request);
+    if (!call) recordedCalls.set(request, (call = decode(request)));
+    return call;
+  };
   const finish = (result: Resigned): HttpResponse => {
     if (result.warning) options.log.warn(result.warning);
     return result.response;
@@ -22,7 +29,7 @@ export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call
   return {
     /** The recorded bytes go out untouched unless an id differs (or `resign: always`). */
     adapt(recorded: Interaction, call: Call): HttpResponse {
-      const mapping = idMapping(decode(recorded.request), call);
+      const mapping = idMapping(recordedCall(recorded.request), call);
       if (mapping.size === 0 && !options.signer.resignAlways) return recorded.response;
       return finish(resign(recorded.response, call, mapping, options.signer));
     },

@@ -14,7 +14,18 @@ export interface GatewayForms {
 
 const FORM = /^application\/x-www-form-urlencoded/i;
 
+/** Every dialect's detect and decode read the same forms: parse them once per request. */
+const parsed = new WeakMap<HttpRequest, GatewayForms>();
+
 export function gatewayForms(request: HttpRequest): GatewayForms {
+  const known = parsed.get(request);
+  if (known) return known;
+  const forms = readForms(request);
+  parsed.set(request, forms);
+  return forms;
+}
+
+function readForms(request: HttpRequest): GatewayForms {
   const url = new URL(request.url);
   const type = headerValue(request.headers, 'content-type') ?? '';
   // alipay-sdk and the Java SDKs always label form posts; a GET has no body to read.

@@ -28,19 +28,13 @@ export function verifyMapi(call: Call, signer: AlipaySigner): SignatureCheck {
   if (call.api === 'notify_verify') return UNCHECKED;
   const partner = call.params.partner ?? '';
   const signType = (call.params.sign_type ?? 'MD5').toUpperCase();
+  const md5Key = signType === 'MD5' ? signer.md5Key(partner) : undefined;
+  const publicKey = signType === 'MD5' ? undefined : signer.merchantKey(partner);
+  if (!md5Key && !publicKey) return UNCHECKED; // no key known: nothing to check, nothing to build
   const content = mapiRequestSignContent(call.params);
   const charset = call.charset ?? 'GBK';
   const sign = call.params.sign ?? '';
-  let valid: boolean;
-  if (signType === 'MD5') {
-    const key = signer.md5Key(partner);
-    if (!key) return UNCHECKED;
-    valid = md5Sign(content, key, charset) === sign.toLowerCase();
-  } else {
-    const key = signer.merchantKey(partner);
-    if (!key) return UNCHECKED;
-    valid = rsaVerify(content, sign, key, algorithm(signType), charset);
-  }
+  const valid = md5Key ? md5Sign(content, md5Key, charset) === sign.toLowerCase() : rsaVerify(content, sign, publicKey!, algorithm(signType), charset);
   if (valid) return VALID;
   // The signed content is not in the reason: it may hold secrets, and the reason is logged.
   return { ok: false, reason: `${signType} signature does not match partner ${partner}'s key`, response: encodeMapiGatewayError(call, 'ILLEGAL_SIGN') };
