@@ -141,8 +141,11 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     self,
   );
   const notifier = new Notifier(config.notify, signer, log);
-  const simulator = createSimulator(signer, { observe: notifyOnChange(notifier) });
+  // Rules shape notifications; they are loaded after the simulator they drive, hence the late lookup.
+  let ruleSet: RuleSet | undefined;
+  const simulator = createSimulator(signer, { observe: notifyOnChange(notifier, (call, request) => ruleSet?.notifyShape(call, request)) });
   const { rules, watcher } = await liveRules(config.rulesDir, config.watchRules, simulator, log);
+  ruleSet = rules;
   const redact = createRedactor(config.redact.fields, config.redact.headers);
   const sessions = new SessionCassettes(
     {

@@ -35,8 +35,24 @@ export interface Notification {
   readonly fields: Record<string, string>;
   readonly createdAt: string;
   readonly attempts: Attempt[];
-  state: 'pending' | 'delivered' | 'gave-up';
+  state: 'pending' | 'delivered' | 'gave-up' | 'suppressed' | 'held';
   nextAt?: string;
+  /** The rule that shaped it, if any. */
+  readonly ruleId?: string;
+}
+
+/** How a rule shapes a notification (see NotifyShapeSchema). */
+export interface Shape {
+  readonly suppress?: boolean;
+  readonly delayMs?: number;
+  readonly duplicate?: number;
+  readonly outOfOrder?: boolean;
+  readonly badSignature?: boolean;
+}
+
+/** Same length and alphabet as the real signature, but not it. */
+function spoil(sign: string): string {
+  return [...sign].reverse().join('');
 }
 
 const UNRESERVED = /^[A-Za-z0-9*\-._]$/;
@@ -55,6 +71,8 @@ export class Notifier {
   readonly #all: Notification[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #issued = new Map<string, number>();
+  /** Notifications held back (out of order) until their trade's next one goes out. */
+  readonly #held = new Map<string, Notification[]>();
 
   constructor(options: NotifyOptions, keys: NotifyKeys, log: Logger) {
     this.#options = options;
@@ -66,17 +84,35 @@ export class Notifier {
     return this.#all;
   }
 
-  /** Issue and schedule a notification for a trade change. */
-  notify(target: NotifyTarget, event: TradeEvent): Notification | undefined {
+  /** Issue and schedule a notification for a trade change, shaped by a rule if one matched. */
+  notify(target: NotifyTarget, event: TradeEvent, shaped?: { ruleId: string; shape: Shape }): Notification | undefined {
     if (!this.#options.enabled) return undefined;
+    const shape = shaped?.shape ?? {};
     const id = randomBytes(16).toString('hex');
     const { fields, unsigned } = notificationForm(target, event, id, new Date(), this.#keys);
     if (unsigned) this.#log.warn(`notification for ${event.trade.outTradeNo} goes out UNSIGNED: ${unsigned}`);
-    const notification: Notification = { id, url: target.url, charset: target.charset, fields, createdAt: new Date().toISOString(), attempts: [], state: 'pending' };
+    const sent = shape.badSignature && fields.sign ? { ...fields, sign: spoil(fields.sign) } : fields;
+    const tradeKey = `${event.trade.merchant}\u0000${event.trade.outTradeNo}`;
+    const copies = shape.suppress ? 1 : (shape.duplicate ?? 1);
+    let first: Notification | undefined;
+    for (let copy = 0; copy < copies; copy++) {
+      const notification: Notification = {
+        id,
+        url: target.url,
+        charset: target.charset,
+        fields: sent,
+        createdAt: new Date().toISOString(),
+        attempts: [],
+        state: shape.suppress ? 'suppressed' : shape.outOfOrder ? 'held' : 'pending',
+        ...(shaped ? { ruleId: shaped.ruleId } : {}),
+      };
+      this.#all.push(notification);
+      first ??= notification;
+      if (notification.state === 'held') this.#held.set(tradeKey, [...(this.#held.get(tradeKey) ?? []), notification]);
+      else if (notification.state === 'pending') this.#schedule(notification, shape.delayMs ?? this.#options.delayMs, tradeKey);
+    }
     this.#issued.set(id, Date.now());
-    this.#all.push(notification);
-    this.#schedule(notification, this.#options.delayMs);
-    return notification;
+    return first;
   }
 
   /** Legacy notify_verify: true for an id paymock issued, within its lifetime. */
@@ -97,14 +133,25 @@ export class Notifier {
     this.#timers.clear();
   }
 
-  #schedule(notification: Notification, delayMs: number): void {
+  #schedule(notification: Notification, delayMs: number, tradeKey?: string): void {
     notification.nextAt = new Date(Date.now() + delayMs).toISOString();
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#attempt(notification, true);
+      void this.#attempt(notification, true).then(() => tradeKey && this.#release(tradeKey));
     }, delayMs);
     timer.unref();
     this.#timers.add(timer);
+  }
+
+  /** The trade's next notification went out: what was held back for it follows now. */
+  #release(tradeKey: string): void {
+    const held = this.#held.get(tradeKey);
+    if (!held) return;
+    this.#held.delete(tradeKey);
+    for (const notification of held) {
+      notification.state = 'pending';
+      this.#schedule(notification, 0);
+    }
   }
 
   async #attempt(notification: Notification, retry: boolean): Promise<void> {

@@ -4,7 +4,7 @@
 import type { Call, HttpRequest } from '../core/types.js';
 import type { Trade } from '../rules/defaults/sandbox.js';
 import type { NotifyTarget } from './notification.js';
-import type { Notifier } from './notifier.js';
+import type { Notifier, Shape } from './notifier.js';
 
 export interface TradeSnapshot {
   readonly status: string | undefined;
@@ -29,9 +29,12 @@ function targetOf(call: Call, trade: Trade): NotifyTarget | undefined {
   };
 }
 
-export function notifyOnChange(notifier: Notifier): TradeObserver {
+/** The rule-given shape of the notifications a call causes (suppress, delay, duplicate, ...). */
+export type ShapeFor = (call: Call, request: HttpRequest) => { ruleId: string; shape: Shape } | undefined;
+
+export function notifyOnChange(notifier: Notifier, shapeFor: ShapeFor = () => undefined): TradeObserver {
   const targets = new Map<string, NotifyTarget>();
-  return (call, _request, before, trade) => {
+  return (call, request, before, trade) => {
     if (!trade) return;
     const key = `${trade.merchant}\u0000${trade.outTradeNo}`;
     const fresh = targetOf(call, trade);
@@ -40,6 +43,6 @@ export function notifyOnChange(notifier: Notifier): TradeObserver {
     if (!target) return;
     const refund = trade.refunds.length > before.refunds ? trade.refunds.at(-1) : undefined;
     const changed = trade.status !== before.status && NOTIFIED.has(trade.status);
-    if (refund || changed) notifier.notify(target, { trade, ...(refund ? { refund } : {}) });
+    if (refund || changed) notifier.notify(target, { trade, ...(refund ? { refund } : {}) }, shapeFor(call, request));
   };
 }

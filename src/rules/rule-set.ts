@@ -7,7 +7,7 @@ import type { Answer, Call, Dialect, HttpRequest } from '../core/types.js';
 import { perform } from './actions.js';
 import type { Simulator } from './defaults/simulator.js';
 import { callView, describeMiss, matchWhen, tryOrder } from './match.js';
-import type { Rule } from './schema.js';
+import type { NotifyShape, Rule } from './schema.js';
 
 export interface RuleState {
   readonly rule: Rule;
@@ -105,7 +105,7 @@ export class RuleSet implements Responder {
     const view = callView(call, request);
     for (const rule of this.#rules) {
       const used = this.#used.get(rule.id) ?? 0;
-      if (!this.#enabled(rule) || (rule.times !== undefined && used >= rule.times)) continue;
+      if (rule.then === undefined || !this.#enabled(rule) || (rule.times !== undefined && used >= rule.times)) continue;
       if (!matchWhen(rule.when, view).ok) continue;
       this.#used.set(rule.id, used + 1);
       const actions = Array.isArray(rule.then) ? rule.then : [rule.then];
@@ -117,6 +117,13 @@ export class RuleSet implements Responder {
       return undefined;
     }
     return undefined;
+  }
+
+  /** The notification shape of the first enabled rule with `notify:` that matches this call. */
+  notifyShape(call: Call, request: HttpRequest): { ruleId: string; shape: NotifyShape } | undefined {
+    const view = callView(call, request);
+    const rule = this.#rules.find((candidate) => candidate.notify && this.#enabled(candidate) && matchWhen(candidate.when, view).ok);
+    return rule?.notify ? { ruleId: rule.id, shape: rule.notify } : undefined;
   }
 
   /** Why each enabled rule did not match this call (for miss reports), closest first. */

@@ -176,7 +176,23 @@ export const ActionSchema = ActionObject.superRefine((action, ctx) => {
   if (action.error !== undefined && action.result === 'SUCCESS') ctx.addIssue({ code: 'custom', path: ['error'], message: 'a SUCCESS result has no error' });
 });
 
-export const RuleSchema = strict({
+/** How the notifications caused by a matching call go out (alipay.md §7 tests: idempotency, checks). */
+export const NotifyShapeSchema = strict({
+  /** Send nothing. */
+  suppress: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Wait this long before the first delivery. */
+  delayMs: z.number({ error: 'expected a number of milliseconds' }).int('expected an integer').min(0, 'expected 0 or more').optional(),
+  /** Deliver this many identical copies (same notify_id), as Alipay may. */
+  duplicate: z.number({ error: 'expected a number' }).int('expected an integer').min(2, 'expected 2 or more').max(10, 'expected at most 10').optional(),
+  /** Hold it until the trade's next notification was sent: the merchant sees them out of order. */
+  outOfOrder: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Sign it wrongly: the merchant's check must refuse it. */
+  badSignature: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
+export type NotifyShape = z.output<typeof NotifyShapeSchema>;
+
+const RuleObject = strict({
   id: z.string({ error: 'expected an id' }).regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-", e.g. declined-big-payments'),
   name: z.string({ error: 'expected a name (human text)' }).min(1, 'expected a name (human text)'),
   priority: z.number({ error: 'expected a number' }).int('expected an integer').default(0),
@@ -184,12 +200,18 @@ export const RuleSchema = strict({
   enabled: z.boolean({ error: 'expected true or false' }).default(true),
   when: WhenSchema.optional(),
   /** A list is a sequence: consumed in order, the last one repeats. */
-  then: byShape({ object: ActionSchema, array: z.array(ActionSchema).min(1, 'expected at least one action') }, 'expected an action or a list of actions'),
+  then: byShape({ object: ActionSchema, array: z.array(ActionSchema).min(1, 'expected at least one action') }, 'expected an action or a list of actions').optional(),
+  /** Shapes the notifications this call causes; a rule with only `notify` does not answer. */
+  notify: NotifyShapeSchema.optional(),
+});
+
+export const RuleSchema = RuleObject.refine((rule) => rule.then !== undefined || rule.notify !== undefined, {
+  message: 'expected then: (how to answer) or notify: (how to shape notifications), or both',
 });
 
 export type When = z.output<typeof WhenSchema>;
 export type Action = z.output<typeof ActionSchema>;
-export type Rule = Readonly<z.output<typeof RuleSchema>>;
+export type Rule = Readonly<z.output<typeof RuleObject>>;
 
 /** A file holds one rule, a list of rules, or `{ rules: [...] }`; an empty file holds none. */
 function ruleList(data: unknown, file: string): unknown[] {

@@ -91,8 +91,9 @@ test('a handler that answers fail gets the retries, on the compressed schedule, 
   const { paymock, sdk } = await sandbox(t);
   const handler = await merchant(t, 3);
   await sdk.exec('alipay.trade.pay', { notifyUrl: handler.url, bizContent: { outTradeNo: 'N-2', scene: 'bar_code', authCode: BUYER, subject: 'x', totalAmount: '1.00' } });
-  await until(() => handler.received.length === 4, 'three failed deliveries and a fourth');
+  await until(() => paymock.notifier.list()[0]?.state === 'delivered', 'three failed deliveries and a fourth');
   const [notification] = paymock.notifier.list();
+  assert.equal(handler.received.length, 4);
   assert.deepEqual(notification!.attempts.map((a) => a.answer), ['fail', 'fail', 'fail', 'success']);
   assert.equal(notification!.state, 'delivered');
   const gaps = notification!.attempts.slice(1).map((a, i) => Date.parse(a.at) - Date.parse(notification!.attempts[i]!.at));
@@ -117,4 +118,32 @@ test('legacy: an MD5-signed GBK notification, and notify_verify true for its id,
   const verify = async (id: string) => (await send(`${paymock.url}/gateway.do?service=notify_verify&partner=${PARTNER}&notify_id=${id}`)).body.toString();
   assert.equal(await verify(fields.notify_id!), 'true');
   assert.equal(await verify('0123456789abcdef0123456789abcdef'), 'false');
+});
+
+test('rules shape notifications: suppressed, duplicated with a bad signature, out of order', async (t) => {
+  const { paymock, sdk } = await sandbox(t);
+  const handler = await merchant(t);
+  paymock.addRule([
+    { id: 'quiet', name: 'no notification for SUP-*', when: { api: 'alipay.trade.pay', biz: { out_trade_no: { regex: '^SUP-' } } }, notify: { suppress: true } },
+    { id: 'twice-forged', name: 'refunds notified twice, badly signed', when: { api: 'alipay.trade.refund' }, notify: { duplicate: 2, badSignature: true } },
+    { id: 'late', name: 'the paid notification of LATE-* comes after the refund', when: { api: 'alipay.trade.pay', biz: { out_trade_no: { regex: '^LATE-' } } }, notify: { outOfOrder: true } },
+  ]);
+  const pay = (id: string) => sdk.exec('alipay.trade.pay', { notifyUrl: handler.url, bizContent: { outTradeNo: id, scene: 'bar_code', authCode: BUYER, subject: 'x', totalAmount: '5.00' } });
+
+  const paid = await pay('SUP-1');
+  assert.equal(paid.code, '10000', 'a notify-only rule does not answer the call');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(handler.received.length, 0);
+  assert.equal(paymock.notifier.list()[0]!.state, 'suppressed');
+
+  await pay('LATE-1');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(handler.received.length, 0, 'the paid notification is held');
+  await sdk.exec('alipay.trade.refund', { bizContent: { outTradeNo: 'LATE-1', refundAmount: '1.00', outRequestNo: 'LR-1' } });
+  await until(() => handler.received.length === 3, 'two refund copies, then the held paid notification');
+  const [first, second, third] = handler.received.map((r) => r.fields);
+  assert.equal(first!.notify_id, second!.notify_id, 'duplicates carry the same notify_id');
+  assert.deepEqual([first!.refund_fee, second!.refund_fee, third!.refund_fee], ['1.00', '1.00', undefined], 'the paid notification arrives last');
+  assert.equal(sdk.checkNotifySign(first!), false, 'the forged copies fail the check');
+  assert.equal(sdk.checkNotifySign(third!), true);
 });

@@ -53,7 +53,7 @@ test('every action kind parses, and a result action is written flat', () => {
   ];
   const rules = parseRules(kinds.map((then, i) => ({ id: `r${i}`, name: 'n', then })), FILE);
   assert.deepEqual(
-    rules.map((rule) => (Array.isArray(rule.then) ? 'list' : actionKind(rule.then))),
+    rules.map((rule) => (Array.isArray(rule.then) ? 'list' : rule.then ? actionKind(rule.then) : 'none')),
     ['result', 'fields', 'response', 'response', 'fault', 'fault', 'delay', 'result'],
   );
   const [sequence] = parseRules({ ...ok, then: [{ result: 'UNKNOWN' }, { result: 'SUCCESS' }] }, FILE);
