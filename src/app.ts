@@ -167,6 +167,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     upstream,
     redact,
     recordErrors: config.recordErrors,
+    durable: config.durable,
     log,
   };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };

@@ -32,6 +32,7 @@ interface ServeFlags {
   insecureUpstream?: boolean;
   adminToken?: string;
   recordErrors?: boolean;
+  durable?: boolean;
 }
 
 function serveOptions(command: Command, withMode: boolean): Command {
@@ -55,6 +56,7 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--ca-key <file>', 'the private key of --ca-cert')
     .option('--upstream-ca <file>', 'also trust this CA (PEM) for upstream TLS, e.g. a private sandbox')
     .option('--insecure-upstream', 'do not verify upstream TLS certificates (prints a warning)')
+    .option('--durable', 'write every recorded exchange to disk before answering it (slower; nothing lost on SIGKILL)')
     .option('--record-errors', 'also record upstream system errors (5xx, SYSTEM_ERROR, 20000), which are skipped by default')
     .option('--admin-token <token>', 'open the admin API to other hosts, for holders of this token (needed with a non-loopback --host)');
 }

@@ -64,6 +64,7 @@ export const OptionsSchema = z
     /** Reload rule files when they change (a broken file keeps the last good set). */
     watchRules: z.boolean().default(true),
     recordErrors: z.boolean().default(false),
+    durable: z.boolean().default(false),
     /** Open the admin API to other hosts, for holders of this token only. */
     adminToken: z.string().min(16, 'expected at least 16 characters').optional(),
     /** How many exchanges the journal keeps. */

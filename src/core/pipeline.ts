@@ -36,6 +36,8 @@ export interface PipelineParts {
   readonly redact: Redactor;
   /** Record sandbox system errors too (off: a flaky sandbox does not poison a cassette). */
   readonly recordErrors: boolean;
+  /** Write each recorded exchange to disk before answering (no batching window to lose). */
+  readonly durable: boolean;
   readonly log: Logger;
 }
 
@@ -85,6 +87,8 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
       request: { ...shown, headers: withoutHeaders(shown.headers, [SESSION_HEADER]) },
       response: parts.redact.response(response),
     });
+    // --durable: the exchange is on disk before the client hears the answer.
+    if (parts.durable) await cassette.flush();
     return { response, outcome: { source: 'upstream', recorded: true, cassette: { name: cassette.name, index } } };
   } catch (error) {
     // Never recorded: a failed upstream is not an interaction.

@@ -2,7 +2,7 @@
 // option errors that say what is accepted, and the cassette commands.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { test } from 'node:test';
@@ -131,4 +131,37 @@ test('paymock ca creates the CA once and says how to trust it; doctor checks a r
   const down = await output(paymock(['doctor', '--proxy', 'http://127.0.0.1:9'], dir));
   assert.equal(down.code, 1);
   assert.match(down.stdout, /^FAIL proxy reachable: http:\/\/127\.0\.0\.1:9: connect ECONNREFUSED/m);
+});
+
+test('SIGKILL during heavy recording leaves a valid cassette; with --durable every answered exchange is in it', async (t) => {
+  const dir = await tempDir(t);
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('GET', '/k', (req) => ({ body: req.url }));
+  for (const durable of [false, true]) {
+    const name = `killed-${durable}`;
+    const proc = paymock(['record', name, '--upstream', upstream.url, '--port', '0', '--log', 'silent', ...(durable ? ['--durable'] : [])], dir);
+    const { url } = await started(proc);
+    let answered = 0;
+    const load = Array.from({ length: 8 }, async (_, worker) => {
+      for (let i = 0; i < 1000; i++) {
+        try {
+          await send(`${url}/k?w=${worker}&i=${i}`);
+          answered++;
+        } catch {
+          return; // killed
+        }
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    proc.child.kill('SIGKILL');
+    await Promise.all(load);
+    await output(proc);
+    const file = JSON.parse(await readFile(path.join(dir, 'cassettes', `${name}.json`), 'utf8'));
+    assert.ok(file.interactions.length > 0, 'something was recorded before the kill');
+    if (durable) assert.ok(file.interactions.length >= answered, `durable: ${file.interactions.length} on disk >= ${answered} answered`);
+    await rm(path.join(dir, 'cassettes', `${name}.json.lock`), { force: true });
+    const reload = await startPaymock({ mode: 'replay', cassette: name, cassettesDir: path.join(dir, 'cassettes'), port: 0, log: 'silent', caDir: path.join(dir, '.paymock') });
+    await reload.stop();
+  }
 });
