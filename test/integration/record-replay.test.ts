@@ -116,17 +116,17 @@ test('auto mode replays what is recorded and records what is new', async (t) => 
   assert.equal(summary.cassette?.recorded, 1);
 });
 
-test('200 concurrent distinct requests are all in the cassette after stop', async (t) => {
+test('1,000 concurrent distinct requests are all in the cassette after stop', async (t) => {
   const { dir, upstream } = await session(t);
   upstream.route('GET', '/echo', (req) => ({ headers: { 'Content-Type': 'text/plain' }, body: req.url }));
   const recorder = await startPaymock({ mode: 'record', cassette: 'many', upstream: upstream.url, port: 0, cassettesDir: dir, log: 'silent' });
-  const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => send(`${recorder.url}/echo?i=${i}`)));
+  const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => send(`${recorder.url}/echo?i=${i}`)));
   assert.ok(answers.every((got) => got.status === 200));
   await recorder.stop();
   const file = JSON.parse(await readFile(path.join(dir, 'many.json'), 'utf8'));
-  assert.equal(file.interactions.length, 200);
+  assert.equal(file.interactions.length, 1000);
   const urls = new Set(file.interactions.map((i: { request: { url: string } }) => i.request.url));
-  assert.equal(urls.size, 200);
+  assert.equal(urls.size, 1000);
 });
 
 test('a cassette that fails to parse is refused with its name and never overwritten', async (t) => {
