@@ -7,6 +7,7 @@ import type { Upstream } from '../server/upstream.js';
 import { textBody } from './body.js';
 import { withoutHeaders } from './headers.js';
 import { SESSION_HEADER } from './session.js';
+import { collectWarnings } from './warnings.js';
 import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import type { Redactor } from '../cassettes/redact.js';
@@ -125,6 +126,11 @@ function rejectSignature(check: SignatureCheck, call: Call, parts: PipelineParts
 }
 
 export async function handle(request: HttpRequest, parts: PipelineParts): Promise<Handled> {
+  const { value, warnings } = await collectWarnings(() => decide(request, parts));
+  return warnings.length ? { ...value, outcome: { ...value.outcome, warnings } } : value;
+}
+
+async function decide(request: HttpRequest, parts: PipelineParts): Promise<Handled> {
   const started = performance.now();
   const plan = MODE_PLANS[parts.mode];
   const dialect = dialectFor(request, parts.dialects);

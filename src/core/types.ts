@@ -78,6 +78,8 @@ export interface Outcome {
   readonly recorded?: boolean;
   /** Why nothing answered (on a miss), or what went wrong upstream. */
   readonly reason?: string;
+  /** Something the client should know was off about the answer (e.g. adapted but not re-signed). */
+  readonly warnings?: readonly string[];
   readonly durationMs: number;
 }
 

@@ -9,6 +9,7 @@ import { resignMapi } from './alipay-resign.js';
 import { encodeMapi, encodeMapiGatewayError } from './alipay-encode.js';
 import { verifyMapi } from './alipay-verify.js';
 import { httpDialect } from './http.js';
+import { warn } from '../core/warnings.js';
 
 /** Alipay falls back to GBK when it cannot tell the request charset (alipay.md 1.2). */
 export const MAPI_DEFAULT_CHARSET = 'GBK';
@@ -37,7 +38,7 @@ export function createMapiDialect(options: AlipayDialectOptions): Dialect {
     encode(reply, call) {
       if (reply.gatewayError) return encodeMapiGatewayError(call, reply.gatewayError);
       const { response, warning } = encodeMapi(call, (reply.fields ?? {}) as Record<string, string>, options.signer);
-      if (warning) options.log.warn(warning);
+      if (warning) warn(options.log, warning);
       return response;
     },
     verify: (_request, call) => (options.signer.verifyRequests ? verifyMapi(call, options.signer) : { ok: true, checked: false }),

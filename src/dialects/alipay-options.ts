@@ -1,6 +1,7 @@
 // What the Alipay dialects are configured with (validated once at start), and the adapt step
 // they share: replay untouched when nothing differs, otherwise swap ids and sign again.
 import type { Logger } from '../core/log.js';
+import { warn } from '../core/warnings.js';
 import type { Call, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
 import type { MatchOverrides } from './alipay-key.js';
 import { idMapping, type Resigned } from './alipay-resign.js';
@@ -23,7 +24,7 @@ export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call
     return call;
   };
   const finish = (result: Resigned): HttpResponse => {
-    if (result.warning) options.log.warn(result.warning);
+    if (result.warning) warn(options.log, result.warning);
     return result.response;
   };
   return {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { encodeText } from '../core/body.js';
 import type { Logger } from '../core/log.js';
+import { warn } from '../core/warnings.js';
 import { notificationForm, type NotifyKeys, type NotifyTarget, type TradeEvent } from './notification.js';
 
 /** After the first try: 4m, 10m, 10m, 1h, 2h, 6h, 15h (alipay.md §7), scaled. */
@@ -90,7 +91,7 @@ export class Notifier {
     const shape = shaped?.shape ?? {};
     const id = randomBytes(16).toString('hex');
     const { fields, unsigned } = notificationForm(target, event, id, new Date(), this.#keys);
-    if (unsigned) this.#log.warn(`notification for ${event.trade.outTradeNo} goes out UNSIGNED: ${unsigned}`);
+    if (unsigned) warn(this.#log, `notification for ${event.trade.outTradeNo} goes out UNSIGNED: ${unsigned}`);
     const sent = shape.badSignature && fields.sign ? { ...fields, sign: spoil(fields.sign) } : fields;
     const tradeKey = `${event.trade.merchant}\u0000${event.trade.outTradeNo}`;
     const copies = shape.suppress ? 1 : (shape.duplicate ?? 1);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
 import { AlipaySdk } from 'alipay-sdk';
+import { createLogger } from '../../src/core/log.js';
 import { startPaymock, type PaymockOptions } from '../../src/index.js';
 import { parseMapiReply } from '../../src/dialects/mapi-xml.js';
 import { mapiRequestSignContent, mapiResponseSignContent, md5Sign } from '../../src/dialects/signing.js';
@@ -145,4 +146,21 @@ test('legacy GBK spot pay: byte-exact for the same ids, adapted and MD5-signed f
   assert.equal(reply.sign, md5Sign(mapiResponseSignContent(reply.business!), MD5_KEY, 'gbk'), 'the MD5 signature verifies with the merchant key');
   assert.notEqual(reply.sign, parseMapiReply(iconv.decode(live.body, 'gbk')).sign);
   assert.equal(Number(adapted.headers['content-length']), adapted.body.length);
+});
+
+test('an adapted reply that cannot be re-signed is served with a warning in the log and the journal', async (t) => {
+  const { alipay, options } = await setup(t);
+  alipay.mapi('alipay.acquire.overseas.query', (p) => ({ partner_trans_id: p.partner_trans_id!, alipay_trans_status: 'TRADE_SUCCESS', result_code: 'SUCCESS' }));
+  const query = (url: string, id: string) => send(`${url}/gateway.do?service=alipay.acquire.overseas.query&partner=${PARTNER}&partner_trans_id=${id}&_input_charset=utf-8`);
+  const recorder = await startPaymock(options('record'));
+  await query(recorder.url, 'Q-REC');
+  await recorder.stop();
+  const lines: string[] = [];
+  const player = await startPaymock({ ...options('replay'), alipay: {} }, { log: createLogger('info', (line) => lines.push(line)) });
+  t.after(() => player.stop());
+  const adapted = await query(player.url, 'Q-CI');
+  assert.match(adapted.body.toString(), /<partner_trans_id>Q-CI<\/partner_trans_id>/);
+  const [entry] = player.journal.list({ api: 'alipay.acquire.overseas.query' });
+  assert.match(entry!.outcome.warnings?.[0] ?? '', /adapted but NOT re-signed: no MD5 key for partner 2088101122136241/);
+  assert.ok(lines.some((line) => line.includes('NOT re-signed')), 'and in the log');
 });

@@ -93,8 +93,9 @@ function show(id) {
   const { outcome } = entry;
   const where = outcome.cassette ? ` ${outcome.cassette.name} #${outcome.cassette.index}` : outcome.ruleId ? ` ${outcome.ruleId}` : '';
   $('#detail-outcome').textContent = `answered by ${outcome.source}${where} in ${outcome.durationMs.toFixed(1)} ms · request signature: ${entry.signature ?? 'not checked'}${entry.fault ? ` · fault: ${entry.fault}` : ''}`;
-  $('#detail-reason').hidden = !outcome.reason || outcome.source !== 'miss';
-  $('#detail-reason').textContent = outcome.reason ?? '';
+  const notes = [outcome.source === 'miss' ? outcome.reason : undefined, ...(outcome.warnings ?? []).map((w) => `warning: ${w}`)].filter(Boolean);
+  $('#detail-reason').hidden = notes.length === 0;
+  $('#detail-reason').textContent = notes.join('\n\n');
   $('#detail-request').textContent = message(`${entry.method} ${entry.url}`, entry.request, decodedCall(entry.call));
   $('#detail-response').textContent = message(`HTTP ${entry.response.status}`, entry.response);
 }
