@@ -21,6 +21,7 @@ import { createSigner } from './dialects/alipay-signer.js';
 import { loadOrCreateAlipayTestKey } from './keys/alipay-test-key.js';
 import type { Trade } from './rules/defaults/sandbox.js';
 import { createSimulator } from './rules/defaults/simulator.js';
+import { journalAttempts } from './notify/journal-attempt.js';
 import { Notifier } from './notify/notifier.js';
 import { notifyOnChange } from './notify/trade-watch.js';
 import { notifyVerifyResponder } from './notify/verify-responder.js';
@@ -140,7 +141,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     }),
     self,
   );
-  const notifier = new Notifier(config.notify, signer, log);
+  const journal = new Journal(config.journalSize);
+  const notifier = new Notifier(config.notify, signer, log, journalAttempts(journal));
   // Rules shape notifications; they are loaded after the simulator they drive, hence the late lookup.
   let ruleSet: RuleSet | undefined;
   const simulator = createSimulator(signer, { observe: notifyOnChange(notifier, (call, request) => ruleSet?.notifyShape(call, request)) });
@@ -171,7 +173,6 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     log,
   };
   const counts: Record<Source, number> = { rule: 0, cassette: 0, default: 0, upstream: 0, miss: 0 };
-  const journal = new Journal(config.journalSize);
   const setMode = (mode: Mode) => {
     const wants = MODE_PLANS[mode];
     if ((wants.cassette || wants.record) && !cassette) {

@@ -42,6 +42,9 @@ export interface Notification {
   readonly ruleId?: string;
 }
 
+/** Sees every delivery attempt: the notification, what happened, the form body sent. */
+export type AttemptObserver = (notification: Notification, attempt: Attempt, body: string, durationMs: number) => void;
+
 /** How a rule shapes a notification (see NotifyShapeSchema). */
 export interface Shape {
   readonly suppress?: boolean;
@@ -74,12 +77,16 @@ export class Notifier {
   readonly #issued = new Map<string, number>();
   /** Notifications held back (out of order) until their trade's next one goes out. */
   readonly #held = new Map<string, Notification[]>();
+  readonly #onAttempt: AttemptObserver;
 
-  constructor(options: NotifyOptions, keys: NotifyKeys, log: Logger) {
+  /** `onAttempt` observes every delivery (the journal records it). */
+  constructor(options: NotifyOptions, keys: NotifyKeys, log: Logger, onAttempt: AttemptObserver = () => undefined) {
     this.#options = options;
     this.#keys = keys;
     this.#log = log;
+    this.#onAttempt = onAttempt;
   }
+
 
   list(): readonly Notification[] {
     return this.#all;
@@ -157,12 +164,14 @@ export class Notifier {
 
   async #attempt(notification: Notification, retry: boolean): Promise<void> {
     const at = new Date().toISOString();
+    const started = performance.now();
+    const body = encodeForm(notification.fields, notification.charset);
     let attempt: Attempt;
     try {
       const res = await fetch(notification.url, {
         method: 'POST',
         headers: { 'content-type': `application/x-www-form-urlencoded; charset=${notification.charset}` },
-        body: encodeForm(notification.fields, notification.charset),
+        body,
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
       const answer = (await res.text()).slice(0, 200);
@@ -171,6 +180,7 @@ export class Notifier {
       attempt = { at, error: (error as Error).message, success: false };
     }
     notification.attempts.push(attempt);
+    this.#onAttempt(notification, attempt, body, performance.now() - started);
     if (attempt.success) {
       notification.state = 'delivered';
       delete notification.nextAt;

@@ -147,3 +147,15 @@ test('rules shape notifications: suppressed, duplicated with a bad signature, ou
   assert.equal(sdk.checkNotifySign(first!), false, 'the forged copies fail the check');
   assert.equal(sdk.checkNotifySign(third!), true);
 });
+
+test('every delivery attempt and the merchant answer are in the journal', async (t) => {
+  const { paymock, sdk } = await sandbox(t);
+  const handler = await merchant(t, 1);
+  await sdk.exec('alipay.trade.pay', { notifyUrl: handler.url, bizContent: { outTradeNo: 'J-1', scene: 'bar_code', authCode: BUYER, subject: 'x', totalAmount: '1.00' } });
+  await until(() => paymock.notifier.list()[0]?.state === 'delivered', 'delivery after one failure');
+  const attempts = paymock.journal.list({ api: 'notify TRADE_SUCCESS' });
+  assert.equal(attempts.length, 2);
+  assert.deepEqual(attempts.map((entry) => 'text' in entry.response.body && entry.response.body.text), ['fail', 'success']);
+  assert.match(attempts[1]!.outcome.reason ?? '', /attempt 2: merchant answered success/);
+  assert.equal(attempts[0]!.url, handler.url);
+});
