@@ -22,6 +22,7 @@ interface ServeFlags {
   cassettesDir?: string;
   rulesDir?: string;
   maxBodyBytes?: string;
+  maxResponseBytes?: string;
   upstreamTimeoutMs?: string;
   log?: string;
   intercept?: string;
@@ -48,6 +49,7 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--cassettes-dir <dir>', 'where cassettes live (default: cassettes)')
     .option('--rules-dir <dir>', 'where custom rule files live, reloaded on change (default: rules)')
     .option('--max-body-bytes <n>', 'largest request body accepted, larger gets 413 (default: 10485760)')
+    .option('--max-response-bytes <n>', 'largest upstream response accepted, larger gets 502 (default: 67108864)')
     .option('--upstream-timeout-ms <n>', 'how long to wait for the upstream before 504 (default: 30000)')
     .option('--log <level>', 'silent | info | debug (default: info)')
     .option('--intercept <hosts>', 'hosts whose HTTPS is decrypted: host,*.example.com or * (default: the Alipay gateways)')

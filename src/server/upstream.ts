@@ -101,8 +101,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     proxyRes.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > options.maxResponseBytes) {
+        // Settle first: destroying the stream reports its own (less useful) "aborted" error.
+        entry.settle(new PaymockError('UPSTREAM_BAD_RESPONSE', `upstream response is larger than ${options.maxResponseBytes} bytes (--max-response-bytes)`));
         proxyRes.destroy();
-        entry.settle(new PaymockError('UPSTREAM_BAD_RESPONSE', `upstream response is larger than ${options.maxResponseBytes} bytes`));
         return;
       }
       chunks.push(chunk);

@@ -140,3 +140,25 @@ test('two paymocks recording one cassette: the second refuses; a stale lock is t
   await second.stop();
   await assert.rejects(access(path.join(dir, 'shared.json.lock')), 'the lock is released on stop');
 });
+
+test('an upstream that answers garbage or a huge body is a 502, not a recorded interaction', async (t) => {
+  const dir = await tempDir(t);
+  const garbage = net.createServer((socket) => socket.once('data', () => socket.end('\x00\x01NOT HTTP AT ALL\r\n\r\n')));
+  await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => garbage.close(() => resolve())));
+  const port = (garbage.address() as net.AddressInfo).port;
+  const recorder = await startPaymock({ mode: 'record', cassette: 'junk', upstream: `http://127.0.0.1:${port}`, port: 0, cassettesDir: dir, log: 'silent' });
+  const got = await send(`${recorder.url}/gateway.do`);
+  assert.equal(got.status, 502);
+  assert.match(got.body.toString(), /upstream http:\/\/127\.0\.0\.1:\d+ failed: HPE_/);
+  await recorder.stop();
+
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('GET', '/huge', () => ({ body: Buffer.alloc(3 * 1024 * 1024, 0x61) }));
+  const big = await startPaymock({ mode: 'record', cassette: 'huge', upstream: upstream.url, maxResponseBytes: 1024 * 1024, port: 0, cassettesDir: dir, log: 'silent' });
+  const huge = await send(`${big.url}/huge`);
+  assert.equal(huge.status, 502);
+  assert.match(huge.body.toString(), /larger than 1048576 bytes/);
+  assert.equal((await big.stop()).cassette?.recorded, 0);
+});
