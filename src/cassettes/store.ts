@@ -98,6 +98,10 @@ async function openLocked(
   let appended = 0;
   let writes = 0;
   let pending = 0;
+  // Each flush rewrites the whole file, which grows: keep writing to at most a fifth of the time
+  // by waiting at least four times as long as the last write took.
+  let lastWriteMs = 0;
+  const windowMs = () => Math.max(options.flushIntervalMs, 4 * lastWriteMs);
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
@@ -110,8 +114,10 @@ async function openLocked(
     // Chained so writes never overlap; each one writes everything appended before it started.
     const write = async (): Promise<void> => {
       try {
+        const started = performance.now();
         await mkdir(path.dirname(file), { recursive: true });
         await db.write();
+        lastWriteMs = performance.now() - started;
         writes++;
       } catch (error) {
         pending += batch; // still in memory: the next flush tries again
@@ -142,13 +148,13 @@ async function openLocked(
       db.data.interactions.push(interaction);
       appended++;
       pending++;
-      timer ??= setTimeout(() => flush().catch(options.onError), options.flushIntervalMs);
+      timer ??= setTimeout(() => flush().catch(options.onError), windowMs());
     },
     remove(index) {
       const [removed] = db.data.interactions.splice(index, 1);
       if (removed) {
         pending++;
-        timer ??= setTimeout(() => flush().catch(options.onError), options.flushIntervalMs);
+        timer ??= setTimeout(() => flush().catch(options.onError), windowMs());
       }
       return removed;
     },
