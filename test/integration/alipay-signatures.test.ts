@@ -2,61 +2,38 @@
 // bad one is answered like Alipay answers it, per dialect.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
-import { AlipaySdk } from 'alipay-sdk';
-import { startPaymock } from '../../src/index.js';
 import { mapiRequestSignContent, md5Sign } from '../../src/dialects/signing.js';
-import { loadOrCreateAlipayTestKey } from '../../src/keys/alipay-test-key.js';
 import { send } from '../support/client.js';
-import { tempDir } from '../support/tmp.js';
+import { PARTNER, pkcs1, startMockSandbox } from '../support/mock-sandbox.js';
 
 const APP_ID = '2021000000000002';
-const PARTNER = '2088101122136241';
 const MD5_KEY = '0123456789abcdef0123456789abcdef';
-const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const impostor = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const pem = (key: typeof app.privateKey) => key.export({ type: 'pkcs1', format: 'pem' }).toString();
 
-async function mockPaymock(t: TestContext) {
-  const dir = await tempDir(t);
-  const keys = path.join(dir, 'keys');
-  const paymock = await startPaymock({
-    port: 0,
-    caDir: keys,
-    log: 'silent',
-    alipay: {
-      apps: { [APP_ID]: { publicKey: app.publicKey.export({ type: 'spki', format: 'pem' }).toString() } },
-      partners: { [PARTNER]: { md5Key: MD5_KEY } },
-    },
-  });
-  t.after(() => paymock.stop());
-  const paymockKey = (await loadOrCreateAlipayTestKey(keys)).publicKeyBase64;
-  const sdk = (privateKey: string) => new AlipaySdk({ appId: APP_ID, privateKey, alipayPublicKey: paymockKey, gateway: `${paymock.url}/gateway.do`, endpoint: paymock.url });
-  return { paymock, sdk };
-}
+const mockPaymock = (t: TestContext) => startMockSandbox(t, { appId: APP_ID, md5Key: MD5_KEY });
 
 test('v2: a bad signature gets 40002 isv.invalid-signature in the method node, signed by paymock', async (t) => {
   const { sdk } = await mockPaymock(t);
-  const bad = await sdk(pem(impostor.privateKey)).exec('alipay.trade.query', { bizContent: { outTradeNo: 'A 1' } }, { validateSign: true });
+  const bad = await sdk(pkcs1(impostor.privateKey)).exec('alipay.trade.query', { bizContent: { outTradeNo: 'A 1' } }, { validateSign: true });
   assert.equal(bad.code, '40002');
   assert.equal(bad.msg, 'Invalid Arguments');
   assert.equal(bad.subCode, 'isv.invalid-signature');
   assert.match(bad.subMsg, /网关生成的验签字符串为：app_id=2021000000000002&amp;biz_content=\{"out_trade_no":"A 1"\}&amp;charset=utf-8&amp;method=alipay\.trade\.query/);
   // A correctly signed request passes the check and reaches the simulated sandbox.
-  const good = await sdk(pem(app.privateKey)).exec('alipay.trade.query', { bizContent: { outTradeNo: 'A 1' } }, { validateSign: true });
+  const good = await sdk().exec('alipay.trade.query', { bizContent: { outTradeNo: 'A 1' } }, { validateSign: true });
   assert.equal(good.subCode, 'ACQ.TRADE_NOT_EXIST');
 });
 
 test('v3: a bad authorization signature is a signed 401 the SDK reports', async (t) => {
   const { sdk } = await mockPaymock(t);
-  await assert.rejects(sdk(pem(impostor.privateKey)).curl('POST', '/v3/alipay/trade/query', { body: { out_trade_no: 'X' } }), (error: Error & { code?: string; responseHttpStatus?: number }) => {
+  await assert.rejects(sdk(pkcs1(impostor.privateKey)).curl('POST', '/v3/alipay/trade/query', { body: { out_trade_no: 'X' } }), (error: Error & { code?: string; responseHttpStatus?: number }) => {
     assert.equal(error.code, 'invalid-signature');
     assert.equal(error.responseHttpStatus, 401);
     return true;
   });
-  await assert.rejects(sdk(pem(app.privateKey)).curl('POST', '/v3/alipay/trade/query', { body: { out_trade_no: 'X' } }), (error: Error & { code?: string }) => {
+  await assert.rejects(sdk().curl('POST', '/v3/alipay/trade/query', { body: { out_trade_no: 'X' } }), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'ACQ.TRADE_NOT_EXIST', 'a good signature passes the check and reaches the sandbox');
     return true;
   });

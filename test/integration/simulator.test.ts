@@ -1,47 +1,22 @@
 // The simulated sandbox out of the box (mock mode), driven by the official alipay-sdk with
 // signature checks on both sides, and by a legacy MD5 client in GBK.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
 import { AlipaySdk } from 'alipay-sdk';
-import { startPaymock } from '../../src/index.js';
 import { parseMapiReply } from '../../src/dialects/mapi-xml.js';
 import { mapiRequestSignContent, mapiResponseSignContent, md5Sign } from '../../src/dialects/signing.js';
-import { loadOrCreateAlipayTestKey } from '../../src/keys/alipay-test-key.js';
 import { send } from '../support/client.js';
-import { tempDir } from '../support/tmp.js';
+import { BUYER, PARTNER, startMockSandbox } from '../support/mock-sandbox.js';
 
 const APP_ID = '2021000000000003';
-const PARTNER = '2088101122136241';
 const MD5_KEY = 'fedcba9876543210fedcba9876543210';
-const BUYER = '288888888888888888';
-const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-export async function mockSandbox(t: TestContext) {
-  const dir = await tempDir(t);
-  const keys = path.join(dir, 'keys');
-  const paymock = await startPaymock({
-    port: 0,
-    caDir: keys,
-    log: 'silent',
-    alipay: {
-      apps: { [APP_ID]: { publicKey: app.publicKey.export({ type: 'spki', format: 'pem' }).toString() } },
-      partners: { [PARTNER]: { md5Key: MD5_KEY } },
-    },
-  });
-  t.after(() => paymock.stop());
-  const alipayPublicKey = (await loadOrCreateAlipayTestKey(keys)).publicKeyBase64;
-  const sdk = new AlipaySdk({
-    appId: APP_ID,
-    privateKey: app.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-    alipayPublicKey,
-    gateway: `${paymock.url}/gateway.do`,
-    endpoint: paymock.url,
-  });
-  const exec = (method: string, biz: Record<string, unknown>) => sdk.exec(method, { bizContent: biz }, { validateSign: true });
-  return { paymock, sdk, exec };
+async function mockSandbox(t: TestContext) {
+  const { paymock, sdk } = await startMockSandbox(t, { appId: APP_ID, md5Key: MD5_KEY });
+  const client = sdk();
+  const exec = (method: string, biz: Record<string, unknown>) => client.exec(method, { bizContent: biz }, { validateSign: true });
+  return { paymock, sdk: client, exec };
 }
 
 test('v2 flow: pay -> query -> partial refund -> refund beyond the rest -> query', async (t) => {
