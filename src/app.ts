@@ -76,14 +76,21 @@ async function readPemFile(file: string): Promise<string> {
   return text;
 }
 
-/** Refuse to forward an origin-form request to paymock itself when no upstream is set. */
-function guardSelf(upstream: Upstream, self: () => string[]): Upstream {
+/**
+ * Refuse to forward an origin-form request to paymock itself when no upstream is set, and, with
+ * --forward-hosts, anywhere not on the list (so an exposed paymock is never an open proxy).
+ */
+function guardSelf(upstream: Upstream, self: () => string[], allowed: ((host: string) => boolean) | undefined): Upstream {
   return {
     forward(request) {
-      if (self().includes(new URL(request.url).host)) {
+      const url = new URL(request.url);
+      if (self().includes(url.host)) {
         return Promise.reject(
           new PaymockError('NO_UPSTREAM', 'this request has no upstream: start paymock with --upstream URL (gateway mode) or send it through paymock as a proxy'),
         );
+      }
+      if (allowed && !allowed(url.hostname)) {
+        return Promise.reject(new PaymockError('FORWARD_DENIED', `forwarding to ${url.hostname} is not allowed: it is not in --forward-hosts`));
       }
       return upstream.forward(request);
     },
@@ -140,6 +147,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       ...(upstreamCa ? { ca: upstreamCa } : {}),
     }),
     self,
+    config.forwardHosts ? interceptMatcher(config.forwardHosts) : undefined,
   );
   const journal = new Journal(config.journalSize);
   const notifier = new Notifier(config.notify, signer, log, journalAttempts(journal));
@@ -213,7 +221,11 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       tls: () => ({ caFile, intercept: config.intercept }),
       adminToken: config.adminToken,
     }),
-    connect: { intercept: interceptMatcher(config.intercept), authority: () => authority },
+    connect: {
+      intercept: interceptMatcher(config.intercept),
+      authority: () => authority,
+      ...(config.forwardHosts ? { mayForward: interceptMatcher(config.forwardHosts) } : {}),
+    },
     log,
   });
 

@@ -7,6 +7,7 @@ import { listCassettes, showCassette } from './cassettes/report.js';
 import { loadConfig, MODES } from './config.js';
 import { caCommand } from './commands/ca.js';
 import { runDoctor } from './commands/doctor.js';
+import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
 import { rulesCheck } from './commands/rules-check.js';
 import { PaymockError } from './core/errors.js';
@@ -34,6 +35,7 @@ interface ServeFlags {
   adminToken?: string;
   recordErrors?: boolean;
   durable?: boolean;
+  forwardHosts?: string;
 }
 
 function serveOptions(command: Command, withMode: boolean): Command {
@@ -58,6 +60,7 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--ca-key <file>', 'the private key of --ca-cert')
     .option('--upstream-ca <file>', 'also trust this CA (PEM) for upstream TLS, e.g. a private sandbox')
     .option('--insecure-upstream', 'do not verify upstream TLS certificates (prints a warning)')
+    .option('--forward-hosts <hosts>', 'the only hosts paymock forwards to: host,*.example.com (required with a non-loopback --host)')
     .option('--durable', 'write every recorded exchange to disk before answering it (slower; nothing lost on SIGKILL)')
     .option('--record-errors', 'also record upstream system errors (5xx, SYSTEM_ERROR, 20000), which are skipped by default')
     .option('--admin-token <token>', 'open the admin API to other hosts, for holders of this token (needed with a non-loopback --host)');
@@ -130,6 +133,13 @@ program
   .option('--proxy <url>', 'the paymock URL the instructions should name', 'http://127.0.0.1:8080')
   .action(async (flags: { caDir: string; caCert?: string; caKey?: string; proxy: string }) => {
     await caCommand({ ...flags, proxyUrl: flags.proxy }, (line) => process.stdout.write(`${line}\n`), createLogger('info'));
+  });
+
+program
+  .command('init')
+  .description("prepare this project: .gitignore for paymock's keys, rules/ and cassettes/, a starter config")
+  .action(async () => {
+    await initCommand('.', (line) => process.stdout.write(`${line}\n`));
   });
 
 program

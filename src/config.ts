@@ -65,6 +65,8 @@ export const OptionsSchema = z
     watchRules: z.boolean().default(true),
     recordErrors: z.boolean().default(false),
     durable: z.boolean().default(false),
+    /** Hosts paymock may forward to; required with a non-loopback --host (never an open proxy). */
+    forwardHosts: HostList.optional(),
     /** Open the admin API to other hosts, for holders of this token only. */
     adminToken: z.string().min(16, 'expected at least 16 characters').optional(),
     /** How many exchanges the journal keeps. */
@@ -100,8 +102,13 @@ export const OptionsSchema = z
     if (Boolean(options.caCert) !== Boolean(options.caKey)) {
       ctx.addIssue({ code: 'custom', path: [options.caCert ? 'caKey' : 'caCert'], message: 'give both --ca-cert and --ca-key, or neither' });
     }
-    if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host) && !options.adminToken) {
-      ctx.addIssue({ code: 'custom', path: ['adminToken'], message: `listening on ${options.host} (not loopback) needs --admin-token, so other hosts cannot steer paymock` });
+    if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(options.host)) {
+      if (!options.adminToken) {
+        ctx.addIssue({ code: 'custom', path: ['adminToken'], message: `listening on ${options.host} (not loopback) needs --admin-token, so other hosts cannot steer paymock` });
+      }
+      if (!options.forwardHosts?.length) {
+        ctx.addIssue({ code: 'custom', path: ['forwardHosts'], message: `listening on ${options.host} (not loopback) needs --forward-hosts host,*.example.com: paymock must not be an open proxy` });
+      }
     }
     if (['record', 'replay', 'auto'].includes(options.mode) && !options.cassette) {
       ctx.addIssue({ code: 'custom', path: ['cassette'], message: `mode ${options.mode} needs a cassette name (--cassette NAME)` });

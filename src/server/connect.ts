@@ -57,6 +57,8 @@ function blindTunnel(client: Duplex, target: Authority, first: Buffer, tunnels: 
 
 export interface ConnectOptions {
   readonly intercept: InterceptMatcher;
+  /** With --forward-hosts: which hosts a tunnel may reach (intercepted ones always may). */
+  readonly mayForward?: (host: string) => boolean;
   readonly authority: () => Promise<CertificateAuthority>;
   readonly log: Logger;
 }
@@ -91,6 +93,10 @@ export function handleConnect(server: Server, tunnels: Set<Duplex>, options: Con
     const target = parseAuthority(req.url);
     if (!target) {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npaymock: CONNECT needs host:port\n');
+      return;
+    }
+    if (options.mayForward && !options.intercept(target.host) && !options.mayForward(target.host)) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\npaymock: tunnels to ${target.host} are not allowed: it is not in --forward-hosts\n`);
       return;
     }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');

@@ -165,3 +165,18 @@ test('SIGKILL during heavy recording leaves a valid cassette; with --durable eve
     await reload.stop();
   }
 });
+
+test('paymock init keeps keys out of git, creates the folders and a starter config, and never overwrites', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, '.gitignore'), 'node_modules/');
+  const first = await output(paymock(['init'], dir));
+  assert.equal(first.code, 0);
+  assert.equal(await readFile(path.join(dir, '.gitignore'), 'utf8'), 'node_modules/\n# paymock: CA and test keys (private), cassette write locks\n.paymock/\ncassettes/**/*.lock\n');
+  assert.match(await readFile(path.join(dir, 'paymock.config.yaml'), 'utf8'), /retryScale: 0\.001/);
+  await writeFile(path.join(dir, 'paymock.config.yaml'), 'mode: mock\n');
+  const second = await output(paymock(['init'], dir));
+  assert.match(second.stdout, /already ignores/);
+  assert.equal(await readFile(path.join(dir, 'paymock.config.yaml'), 'utf8'), 'mode: mock\n');
+  const check = await output(paymock(['rules', 'check'], dir));
+  assert.equal(check.code, 0, 'the starter config and empty rules/ are valid');
+});

@@ -162,3 +162,24 @@ test('an upstream that answers garbage or a huge body is a 502, not a recorded i
   assert.match(huge.body.toString(), /larger than 1048576 bytes/);
   assert.equal((await big.stop()).cassette?.recorded, 0);
 });
+
+test('with --forward-hosts paymock forwards and tunnels only to those hosts (never an open proxy)', async (t) => {
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  upstream.route('GET', '/ok', () => ({ body: 'allowed' }));
+  const proxy = await startPaymock({ mode: 'passthrough', port: 0, log: 'silent', forwardHosts: '127.0.0.1' });
+  t.after(() => proxy.stop());
+  assert.equal((await send(`${upstream.url}/ok`, { proxy: proxy.url })).body.toString(), 'allowed');
+  const denied = await send('http://example.invalid/x', { proxy: proxy.url });
+  assert.equal(denied.status, 403);
+  assert.match(denied.body.toString(), /forwarding to example\.invalid is not allowed: it is not in --forward-hosts/);
+  const socket = net.connect(proxy.port, '127.0.0.1');
+  socket.write('CONNECT example.invalid:443 HTTP/1.1\r\nHost: example.invalid:443\r\n\r\n');
+  const reply = await new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk));
+    socket.on('close', () => resolve(text));
+  });
+  assert.match(reply, /^HTTP\/1\.1 403 Forbidden[^]*not in --forward-hosts/);
+  await assert.rejects(startPaymock({ host: '0.0.0.0', port: 0, log: 'silent', adminToken: 'x'.repeat(16) }), /forwardHosts: listening on 0\.0\.0\.0 \(not loopback\) needs --forward-hosts/);
+});

@@ -31,7 +31,8 @@ test('appends are batched into few atomic whole-file writes, and flush puts them
   assert.equal(file.paymock, 1);
   assert.deepEqual(await readdir(dir), ['batch.json'], 'no temp file is left behind');
   store.append(interaction(500));
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  // The window is 50 ms, or four times the last write's duration on a slow machine: wait for it.
+  for (let waited = 0; store.writes < 2 && waited < 3000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(store.writes, 2, 'the flush window writes on its own');
 });
 
