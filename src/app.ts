@@ -106,22 +106,6 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   const signer = createSigner(config.alipay, testKey.privateKey);
   const dialects = createDialects({ match: config.match, signer, log });
 
-  const cassette =
-    config.cassette && (plan.cassette || plan.record)
-      ? await CassetteSession.open(
-          {
-            dir: config.cassettesDir,
-            name: config.cassette,
-            ...(config.upstream ? { upstream: config.upstream } : {}),
-            flushIntervalMs: config.flushIntervalMs,
-            mustExist: config.mode === 'replay',
-            // Only a writer takes the lock: many replaying paymocks may share one cassette.
-            lock: plan.record,
-            onError: (error) => log.warn(error.message),
-          },
-          dialects,
-        )
-      : undefined;
 
   // Created (once per install) or loaded in the background; the first interception waits for it.
   const authority = loadAuthority({
@@ -156,6 +140,28 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   const simulator = createSimulator(signer, { observe: notifyOnChange(notifier, (call, request) => ruleSet?.notifyShape(call, request)) });
   const { rules, watcher } = await liveRules(config.rulesDir, config.watchRules, simulator, log);
   ruleSet = rules;
+
+  // Opened last before listening, so a broken rule file cannot leave the cassette's lock held.
+  const cassette =
+    config.cassette && (plan.cassette || plan.record)
+      ? await CassetteSession.open(
+          {
+            dir: config.cassettesDir,
+            name: config.cassette,
+            ...(config.upstream ? { upstream: config.upstream } : {}),
+            flushIntervalMs: config.flushIntervalMs,
+            mustExist: config.mode === 'replay',
+            // Only a writer takes the lock: many replaying paymocks may share one cassette.
+            lock: plan.record,
+            onError: (error) => log.warn(error.message),
+          },
+          dialects,
+        ).catch((error: unknown) => {
+          watcher?.close();
+          notifier.close();
+          throw error;
+        })
+      : undefined;
   const redact = createRedactor(config.redact.fields, config.redact.headers);
   const sessions = new SessionCassettes(
     {
@@ -229,13 +235,21 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     log,
   });
 
-  await new Promise<void>((resolve, reject) => {
-    frontDoor.server.once('error', reject);
-    frontDoor.server.listen(config.port, config.host, () => {
-      frontDoor.server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      frontDoor.server.once('error', reject);
+      frontDoor.server.listen(config.port, config.host, () => {
+        frontDoor.server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Nothing may stay held by a start that failed: the cassette's write lock, the watcher.
+    watcher?.close();
+    notifier.close();
+    await cassette?.close();
+    throw new PaymockError('CONFIG_INVALID', `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, { cause: error });
+  }
   port = (frontDoor.server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 

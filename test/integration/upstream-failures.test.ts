@@ -183,3 +183,15 @@ test('with --forward-hosts paymock forwards and tunnels only to those hosts (nev
   assert.match(reply, /^HTTP\/1\.1 403 Forbidden[^]*not in --forward-hosts/);
   await assert.rejects(startPaymock({ host: '0.0.0.0', port: 0, log: 'silent', adminToken: 'x'.repeat(16) }), /forwardHosts: listening on 0\.0\.0\.0 \(not loopback\) needs --forward-hosts/);
 });
+
+test('a start that fails (port taken) releases the cassette lock', async (t) => {
+  const dir = await tempDir(t);
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+  const taken = (holder.address() as net.AddressInfo).port;
+  const options = { mode: 'record', cassette: 'c', upstream: 'http://127.0.0.1:9', cassettesDir: dir, log: 'silent' } as const;
+  await assert.rejects(startPaymock({ ...options, port: taken }), /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+  const retry = await startPaymock({ ...options, port: 0 });
+  await retry.stop();
+});
