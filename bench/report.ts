@@ -2,11 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { LoadResult } from './load.js';
 
-export interface RunMetrics {
-  readonly reqPerSec: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
+/** One measured run: what the load generator saw, plus the server's CPU and memory. */
+export interface RunMetrics extends LoadResult {
   /** CPU (user + system) of the server under test per response, in microseconds. */
   readonly cpuUsPerReq: number;
   /** Resident memory of the server under test when the run ended. */
@@ -15,13 +14,6 @@ export interface RunMetrics {
   readonly originCpuUsPerReq?: number;
   /** The load generator's CPU over the run, in % of one core: near 100 it, not the server, is the limit. */
   readonly loadgenCpuPct: number;
-  readonly requests: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly non2xx: number;
-  /** 2xx answers with other bytes than expected (HTTPS scenarios check every body). */
-  readonly wrongBodies?: number;
-  readonly durationS: number;
 }
 
 type MedianMetrics = Pick<RunMetrics, 'reqPerSec' | 'p50Ms' | 'p99Ms' | 'cpuUsPerReq' | 'rssMB'>;

@@ -1,24 +1,16 @@
 // The simulated sandbox calls the merchant's notify_url: a real merchant handler on 127.0.0.1
 // verifies with alipay-sdk's checkNotifySign (v2) and with MD5 (legacy), and retries stop at `success`.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
-import { AlipaySdk } from 'alipay-sdk';
 import { parseForm } from '../../src/core/form.js';
 import { mapiRequestSignContent, md5Sign, notifySignContent } from '../../src/dialects/signing.js';
-import { startPaymock } from '../../src/index.js';
-import { loadOrCreateAlipayTestKey } from '../../src/keys/alipay-test-key.js';
 import { send } from '../support/client.js';
-import { tempDir } from '../support/tmp.js';
+import { BUYER, PARTNER, startMockSandbox } from '../support/mock-sandbox.js';
 
-const PARTNER = '2088101122136241';
 const MD5_KEY = 'abcdefabcdefabcdefabcdefabcdef12';
-const BUYER = '288888888888888888';
-const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 interface Received {
   fields: Record<string, string>;
@@ -51,20 +43,8 @@ async function until(check: () => boolean, what: string, ms = 5000) {
 }
 
 async function sandbox(t: TestContext) {
-  const dir = await tempDir(t);
-  const keys = path.join(dir, 'keys');
-  const paymock = await startPaymock({
-    port: 0,
-    caDir: keys,
-    rulesDir: path.join(dir, 'rules'),
-    log: 'silent',
-    alipay: { partners: { [PARTNER]: { md5Key: MD5_KEY } } },
-    notify: { delayMs: 10, retryScale: 0.001 },
-  });
-  t.after(() => paymock.stop());
-  const alipayPublicKey = (await loadOrCreateAlipayTestKey(keys)).publicKeyBase64;
-  const sdk = new AlipaySdk({ appId: '2021000000000009', privateKey: app.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), alipayPublicKey, gateway: `${paymock.url}/gateway.do` });
-  return { paymock, sdk };
+  const { paymock, sdk } = await startMockSandbox(t, { appId: '2021000000000009', md5Key: MD5_KEY, options: { notify: { delayMs: 10, retryScale: 0.001 } } });
+  return { paymock, sdk: sdk() };
 }
 
 test('v2: paid and refunded notifications arrive, verify with checkNotifySign, and stop at success', async (t) => {
