@@ -69,3 +69,11 @@ test('magic amounts: declined closes the trade, waiting resolves on the second q
   assert.equal(box.find(call({ outTradeNo: 's' })), undefined);
   assert.equal((box.handle(call({ outTradeNo: 'b', buyerCode: '123' })) as { error: string }).error, 'PAYMENT_AUTH_CODE_INVALID');
 });
+
+test('the ledger stays bounded: beyond its size the oldest trade is forgotten', () => {
+  let n = 0;
+  const box = new Sandbox({ now: () => new Date(0), tradeNo: () => `T${++n}` }, 1000, 3);
+  for (const id of ['a', 'b', 'c', 'd']) box.handle(call({ outTradeNo: id }));
+  assert.deepEqual(box.trades().map((trade) => trade.outTradeNo), ['b', 'c', 'd']);
+  assert.equal((box.handle(call({ op: 'query', outTradeNo: 'a' })) as { error: string }).error, 'TRADE_NOT_EXIST');
+});

@@ -56,6 +56,9 @@ export interface SandboxClock {
   tradeNo(at: Date): string;
 }
 
+/** The ledger forgets its oldest trades beyond this many, so a long-lived sandbox stays bounded. */
+export const MAX_TRADES = 100_000;
+
 /** How long a paid trade stays refundable before it is TRADE_FINISHED (alipay.md 1.7). */
 export const DEFAULT_REFUND_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -75,10 +78,12 @@ export class Sandbox {
   readonly #trades = new Map<string, Trade>();
   readonly #clock: SandboxClock;
   readonly #refundWindowMs: number;
+  readonly #maxTrades: number;
 
-  constructor(clock: SandboxClock, refundWindowMs = DEFAULT_REFUND_WINDOW_MS) {
+  constructor(clock: SandboxClock, refundWindowMs = DEFAULT_REFUND_WINDOW_MS, maxTrades = MAX_TRADES) {
     this.#clock = clock;
     this.#refundWindowMs = refundWindowMs;
+    this.#maxTrades = maxTrades;
   }
 
   /** A paid trade past its refund window is finished: no longer refundable. */
@@ -155,6 +160,8 @@ export class Sandbox {
       queriesUntilPaid: 0,
     };
     this.#trades.set(`${trade.merchant}\u0000${trade.outTradeNo}`, trade);
+    // A Map iterates in insertion order: the first key is the oldest trade.
+    if (this.#trades.size > this.#maxTrades) this.#trades.delete(this.#trades.keys().next().value!);
     return trade;
   }
 
