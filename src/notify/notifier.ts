@@ -7,6 +7,9 @@ import type { Logger } from '../core/log.js';
 import { warn } from '../core/warnings.js';
 import { notificationForm, type NotifyKeys, type NotifyTarget, type TradeEvent } from './notification.js';
 
+/** How many notifications the admin API can list. */
+const MAX_KEPT = 1000;
+
 /** After the first try: 4m, 10m, 10m, 1h, 2h, 6h, 15h (alipay.md §7), scaled. */
 export const ALIPAY_RETRY_MS = [4, 10, 10, 60, 120, 360, 900].map((minutes) => minutes * 60_000);
 
@@ -115,11 +118,21 @@ export class Notifier {
         ...(shaped ? { ruleId: shaped.ruleId } : {}),
       };
       this.#all.push(notification);
+      // Bounded like the journal: the oldest finished notifications are forgotten first.
+      if (this.#all.length > MAX_KEPT) {
+        const index = this.#all.findIndex((old) => old.state !== 'pending' && old.state !== 'held');
+        if (index >= 0) this.#all.splice(index, 1);
+      }
       first ??= notification;
       if (notification.state === 'held') this.#held.set(tradeKey, [...(this.#held.get(tradeKey) ?? []), notification]);
       else if (notification.state === 'pending') this.#schedule(notification, shape.delayMs ?? this.#options.delayMs, tradeKey);
     }
     this.#issued.set(id, Date.now());
+    // notify_verify only needs ids within their lifetime; older ones are dropped as new ones come.
+    for (const [old, at] of this.#issued) {
+      if (Date.now() - at <= this.#options.verifyLifetimeMs) break;
+      this.#issued.delete(old);
+    }
     return first;
   }
 
