@@ -190,7 +190,7 @@ export interface HandshakeStats {
   readonly rssMB: number;
 }
 
-export interface HandshakeReport {
+export interface HandshakeInput {
   readonly name: string;
   readonly description: string;
   readonly hostsPerRun: number;
@@ -198,23 +198,15 @@ export interface HandshakeReport {
   /** The first interception after start, before any warm-up: includes loading the CA. */
   readonly coldMs: number;
   readonly runs: readonly HandshakeRun[];
-  /** Per run: median and max of its handshakes; here the median of those over the runs. */
-  readonly median: HandshakeStats;
-  /** The slowest new-host handshake of all measured runs: what the target is judged on. */
-  readonly worstNewMs: number;
   readonly idleRssMB: number;
   readonly peakRssMB: number;
 }
 
-export interface HandshakeInput {
-  readonly name: string;
-  readonly description: string;
-  readonly hostsPerRun: number;
-  readonly targetMs: number;
-  readonly coldMs: number;
-  readonly runs: readonly HandshakeRun[];
-  readonly idleRssMB: number;
-  readonly peakRssMB: number;
+export interface HandshakeReport extends HandshakeInput {
+  /** Per run: median and max of its handshakes; here the median of those over the runs. */
+  readonly median: HandshakeStats;
+  /** The slowest new-host handshake of all measured runs: what the target is judged on. */
+  readonly worstNewMs: number;
 }
 
 export function summariseHandshakes(input: HandshakeInput): HandshakeReport {

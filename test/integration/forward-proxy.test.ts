@@ -3,13 +3,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import https from 'node:https';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { ProxyAgent, fetch } from 'undici';
 import { startPaymock } from '../../src/index.js';
-import { send } from '../support/client.js';
+import { rawExchange, send } from '../support/client.js';
 import { startFakeUpstream } from '../support/fake-upstream.js';
 import { tempDir } from '../support/tmp.js';
 import { selfSigned } from '../support/tls.js';
@@ -115,12 +114,6 @@ test('a TLS tunnel to a host that is not intercepted passes through blind', asyn
 test('CONNECT without host:port is refused with 400', async (t) => {
   const proxy = await startPaymock({ port: 0, log: 'silent' });
   t.after(() => proxy.stop());
-  const socket = net.connect(proxy.port, '127.0.0.1');
-  socket.write('CONNECT nonsense HTTP/1.1\r\nHost: nonsense\r\n\r\n');
-  const reply = await new Promise<string>((resolve) => {
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk));
-    socket.on('close', () => resolve(text));
-  });
+  const reply = await rawExchange(proxy.port, 'CONNECT nonsense HTTP/1.1\r\nHost: nonsense\r\n\r\n');
   assert.match(reply, /^HTTP\/1\.1 400 /);
 });

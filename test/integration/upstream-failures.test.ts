@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startPaymock } from '../../src/index.js';
-import { send } from '../support/client.js';
+import { rawExchange, send } from '../support/client.js';
 import { startFakeUpstream } from '../support/fake-upstream.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -173,13 +173,7 @@ test('with --forward-hosts paymock forwards and tunnels only to those hosts (nev
   const denied = await send('http://example.invalid/x', { proxy: proxy.url });
   assert.equal(denied.status, 403);
   assert.match(denied.body.toString(), /forwarding to example\.invalid is not allowed: it is not in --forward-hosts/);
-  const socket = net.connect(proxy.port, '127.0.0.1');
-  socket.write('CONNECT example.invalid:443 HTTP/1.1\r\nHost: example.invalid:443\r\n\r\n');
-  const reply = await new Promise<string>((resolve) => {
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk));
-    socket.on('close', () => resolve(text));
-  });
+  const reply = await rawExchange(proxy.port, 'CONNECT example.invalid:443 HTTP/1.1\r\nHost: example.invalid:443\r\n\r\n');
   assert.match(reply, /^HTTP\/1\.1 403 Forbidden[^]*not in --forward-hosts/);
   await assert.rejects(startPaymock({ host: '0.0.0.0', port: 0, log: 'silent', adminToken: 'x'.repeat(16) }), /forwardHosts: listening on 0\.0\.0\.0 \(not loopback\) needs --forward-hosts/);
 });

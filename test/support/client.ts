@@ -1,5 +1,6 @@
 // Plain node:http requests, in origin-form (gateway mode) or absolute-form (forward proxy).
 import http from 'node:http';
+import net from 'node:net';
 import { fromRaw } from '../../src/core/headers.js';
 import type { HeaderList } from '../../src/core/types.js';
 
@@ -56,4 +57,15 @@ export function send(url: string, options: Send = {}): Promise<Got> {
 /** Headers as received, without paymock's own and the per-connection ones. */
 export function comparable(headers: HeaderList): HeaderList {
   return headers.filter(([name]) => !/^(x-paymock-|connection$|keep-alive$)/i.test(name));
+}
+
+/** Write raw bytes to a port and collect everything that comes back until the close. */
+export function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let reply = '';
+    socket.on('data', (chunk) => (reply += chunk));
+    socket.on('close', () => resolve(reply));
+    socket.write(text);
+  });
 }
