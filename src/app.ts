@@ -11,6 +11,7 @@ import { parseOptions, type Config, type Mode, type PaymockOptions } from './con
 import { PaymockError } from './core/errors.js';
 import { Journal } from './core/journal.js';
 import { createLogger, type Logger } from './core/log.js';
+import { andThen } from './core/maybe-async.js';
 import { MODE_PLANS } from './core/modes.js';
 import { handle, type PipelineParts } from './core/pipeline.js';
 import type { Source } from './core/types.js';
@@ -199,13 +200,13 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   const frontDoor = createFrontDoor({
     maxBodyBytes: config.maxBodyBytes,
     gatewayOrigin: () => config.upstream ?? cassette?.upstream,
-    handle: async (request) => {
-      const handled = await handle(request, parts);
-      counts[handled.outcome.source]++;
-      const { shown, call, key, response, outcome, fault, signature } = handled;
-      journal.add({ request: shown, call: shown === request ? call : redactedCall(call, redact), key, response: redact.response(response), outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
-      return handled;
-    },
+    handle: (request) =>
+      andThen(handle(request, parts), (handled) => {
+        counts[handled.outcome.source]++;
+        const { shown, call, key, response, outcome, fault, signature } = handled;
+        journal.add({ request: shown, call: shown === request ? call : redactedCall(call, redact), key, response: redact.response(response), outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
+        return handled;
+      }),
     admin: createAdminApp({
       version: VERSION,
       startedAt: new Date().toISOString(),

@@ -48,12 +48,44 @@ function roundTrip(bytes: Buffer, charset: string): string | undefined {
   return encodeText(text, charset).equals(bytes) ? text : undefined;
 }
 
+/**
+ * The text view is worked out on first use: most requests are matched from their raw form bytes
+ * and never need it, and decoding (then re-encoding, to prove the round trip) is not free.
+ */
+class LazyBody implements Body {
+  readonly bytes: Buffer;
+  readonly #headers: HeaderList;
+  #view: { charset: string | undefined; text: string | undefined } | undefined;
+
+  constructor(bytes: Buffer, headers: HeaderList) {
+    this.bytes = bytes;
+    this.#headers = headers;
+  }
+
+  get charset(): string | undefined {
+    return this.#decoded().charset;
+  }
+
+  get text(): string | undefined {
+    return this.#decoded().text;
+  }
+
+  #decoded() {
+    if (this.#view) return this.#view;
+    const declared = declaredCharset(this.#headers, this.bytes);
+    const charset = declared ?? (looksTextual(this.#headers, this.bytes) ? 'utf-8' : undefined);
+    const text = charset === undefined ? undefined : roundTrip(this.bytes, charset);
+    return (this.#view = { charset: text === undefined ? undefined : charset, text });
+  }
+
+  toJSON(): Body {
+    return { bytes: this.bytes, charset: this.charset, text: this.text };
+  }
+}
+
 export function makeBody(bytes: Buffer, headers: HeaderList): Body {
   if (bytes.length === 0) return { bytes, charset: undefined, text: '' };
-  const declared = declaredCharset(headers, bytes);
-  const charset = declared ?? (looksTextual(headers, bytes) ? 'utf-8' : undefined);
-  const text = charset === undefined ? undefined : roundTrip(bytes, charset);
-  return { bytes, charset: text === undefined ? undefined : charset, text };
+  return new LazyBody(bytes, headers);
 }
 
 export function textBody(text: string, charset = 'utf-8'): Body {

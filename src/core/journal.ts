@@ -45,7 +45,9 @@ function message(headers: HeaderList, body: Body): JournalMessage {
 }
 
 export class Journal {
-  readonly #entries: JournalEntry[] = [];
+  /** Entries before #first are forgotten; they are cut off in bulk, not one shift per add. */
+  #entries: JournalEntry[] = [];
+  #first = 0;
   readonly #events = new EventEmitter();
   readonly #capacity: number;
   #next = 1;
@@ -57,31 +59,47 @@ export class Journal {
 
   add(exchange: { request: HttpRequest; response: HttpResponse; call: Call; key: MatchKey; outcome: Outcome; fault?: string; signature?: JournalEntry['signature'] }): JournalEntry {
     const { request, response } = exchange;
+    const at = Date.now();
+    // Most entries are never read: the views (a GBK body decoded, an ISO time) are made on first
+    // read and kept. Getters in a literal are own enumerable properties, so JSON still shows them.
+    let requestView: JournalMessage | undefined;
+    let responseView: (JournalMessage & { readonly status: number }) | undefined;
+    let time: string | undefined;
     const entry: JournalEntry = {
       id: this.#next++,
-      time: new Date().toISOString(),
+      get time() {
+        return (time ??= new Date(at).toISOString());
+      },
       method: request.method,
       url: request.url,
       dialect: exchange.call.dialect,
       api: exchange.call.api,
       call: exchange.call,
       key: exchange.key,
-      request: message(request.headers, request.body),
-      response: { status: response.status, ...message(response.headers, response.body) },
+      get request() {
+        return (requestView ??= message(request.headers, request.body));
+      },
+      get response() {
+        return (responseView ??= { status: response.status, ...message(response.headers, response.body) });
+      },
       outcome: exchange.outcome,
       ...(exchange.fault ? { fault: exchange.fault } : {}),
       ...(exchange.signature ? { signature: exchange.signature } : {}),
     };
     this.#entries.push(entry);
-    if (this.#entries.length > this.#capacity) this.#entries.shift();
-    this.#events.emit('entry', entry);
+    if (this.#entries.length - this.#first > this.#capacity) this.#first++;
+    if (this.#first >= this.#capacity) {
+      this.#entries = this.#entries.slice(this.#first);
+      this.#first = 0;
+    }
+    if (this.#events.listenerCount('entry') > 0) this.#events.emit('entry', entry);
     return entry;
   }
 
   list(filter: JournalFilter = {}): JournalEntry[] {
     const sinceId = filter.since && /^\d+$/.test(filter.since) ? Number(filter.since) : undefined;
     const sinceTime = filter.since && sinceId === undefined ? Date.parse(filter.since) : undefined;
-    const found = this.#entries.filter(
+    const found = this.#kept().filter(
       (entry) =>
         (!filter.api || entry.api === filter.api) &&
         (!filter.source || entry.outcome.source === filter.source) &&
@@ -91,12 +109,17 @@ export class Journal {
     return filter.limit ? found.slice(-filter.limit) : found;
   }
 
+  #kept(): JournalEntry[] {
+    return this.#first === 0 ? this.#entries : this.#entries.slice(this.#first);
+  }
+
   clear(): void {
-    this.#entries.length = 0;
+    this.#entries = [];
+    this.#first = 0;
   }
 
   get size(): number {
-    return this.#entries.length;
+    return this.#entries.length - this.#first;
   }
 
   /** Subscribe to new entries; returns the unsubscribe function. */

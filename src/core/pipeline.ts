@@ -7,7 +7,8 @@ import type { Upstream } from '../server/upstream.js';
 import { textBody } from './body.js';
 import { withoutHeaders } from './headers.js';
 import { SESSION_HEADER } from './session.js';
-import { collectWarnings } from './warnings.js';
+import { collecting } from './warnings.js';
+import { andThen, isPromise, type MaybePromise } from './maybe-async.js';
 import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
 import type { Redactor } from '../cassettes/redact.js';
@@ -56,9 +57,11 @@ export interface Handled {
 
 export const MISS_STATUS = 404;
 
-async function firstAnswer(responders: readonly Responder[], call: Call, request: HttpRequest, dialect: Dialect) {
-  for (const responder of responders) {
-    const answer = await responder.answer(call, request, dialect);
+/** The first responder's answer; synchronous unless a responder returns a promise (a delay). */
+function firstAnswer(responders: readonly Responder[], call: Call, request: HttpRequest, dialect: Dialect, warnings: string[], from = 0): MaybePromise<Answer | undefined> {
+  for (let i = from; i < responders.length; i++) {
+    const answer = collecting(warnings, () => responders[i]!.answer(call, request, dialect));
+    if (isPromise(answer)) return answer.then((found) => found ?? firstAnswer(responders, call, request, dialect, warnings, i + 1));
     if (answer) return answer;
   }
   return undefined;
@@ -125,31 +128,60 @@ function rejectSignature(check: SignatureCheck, call: Call, parts: PipelineParts
   return { response: check.response, outcome: { source: 'default', reason: `bad request signature: ${check.reason}` } };
 }
 
-export async function handle(request: HttpRequest, parts: PipelineParts): Promise<Handled> {
-  const { value, warnings } = await collectWarnings(() => decide(request, parts));
-  return warnings.length ? { ...value, outcome: { ...value.outcome, warnings } } : value;
+/** What one exchange is about: worked out once, read by every step. */
+interface Exchange {
+  readonly request: HttpRequest;
+  readonly shown: HttpRequest;
+  readonly call: Call;
+  readonly key: MatchKey;
+  readonly dialect: Dialect;
+  readonly check: SignatureCheck;
+  readonly parts: PipelineParts;
+  readonly plan: (typeof MODE_PLANS)[Mode];
+  readonly warnings: string[];
 }
 
-async function decide(request: HttpRequest, parts: PipelineParts): Promise<Handled> {
+/** DESIGN.md's order. Each step answers or passes; the last one always answers. */
+const STEPS: ReadonlyArray<(exchange: Exchange) => MaybePromise<Answer | undefined>> = [
+  ({ check, call, parts }) => rejectSignature(check, call, parts),
+  ({ parts, call, request, dialect, warnings }) => firstAnswer(parts.rules, call, request, dialect, warnings),
+  ({ plan, parts, request, key, call, dialect, warnings }) =>
+    plan.cassette ? collecting(warnings, () => parts.cassetteFor(request)?.answer(key, call, request, dialect)) : undefined,
+  ({ plan, parts, call, request, dialect, warnings }) => (plan.defaults ? firstAnswer(parts.defaults, call, request, dialect, warnings) : undefined),
+  ({ plan, request, shown, call, key, parts }) => (plan.upstream ? forward(request, shown, call, key, parts) : miss(call, key, request, parts)),
+];
+
+function answerFrom(exchange: Exchange, from: number): MaybePromise<Answer> {
+  for (let i = from; i < STEPS.length; i++) {
+    const answer = STEPS[i]!(exchange);
+    if (isPromise(answer)) return answer.then((found) => found ?? answerFrom(exchange, i + 1));
+    if (answer) return answer;
+  }
+  throw new Error('paymock: no step answered (the last one always does)');
+}
+
+/** One exchange through the pipeline; synchronous when nothing along the way has to wait. */
+export function handle(request: HttpRequest, parts: PipelineParts): MaybePromise<Handled> {
   const started = performance.now();
+  const warnings: string[] = [];
   const plan = MODE_PLANS[parts.mode];
   const dialect = dialectFor(request, parts.dialects);
   const call = dialect.decode(request);
   // The key is computed on the redacted request, as it will be when a cassette is reloaded.
   const shown = parts.redact.request(request);
   const key = shown === request ? dialect.fingerprint(call, request) : dialect.fingerprint(dialect.decode(shown), shown);
+  const check: SignatureCheck = plan.verify ? collecting(warnings, () => dialect.verify(request, call)) : UNCHECKED;
+  const exchange: Exchange = { request, shown, call, key, dialect, check, parts, plan, warnings };
 
-  const check: SignatureCheck = plan.verify ? dialect.verify(request, call) : { ok: true, checked: false };
-  const signature = !check.ok ? 'invalid' : check.checked ? 'valid' : 'unchecked';
-  const answer =
-    rejectSignature(check, call, parts) ??
-    (await firstAnswer(parts.rules, call, request, dialect)) ??
-    (plan.cassette ? parts.cassetteFor(request)?.answer(key, call, request, dialect) : undefined) ??
-    (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
-    (plan.upstream ? await forward(request, shown, call, key, parts) : miss(call, key, request, parts));
-
-  if (answer.delayMs) await sleep(answer.delayMs);
-  const outcome: Outcome = { ...answer.outcome, durationMs: performance.now() - started };
-  parts.log.debug(`${request.method} ${shown.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
-  return { shown, call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
+  const finish = (answer: Answer): Handled => {
+    const outcome: Outcome = { ...answer.outcome, ...(warnings.length ? { warnings } : {}), durationMs: performance.now() - started };
+    if (parts.log.debugging) {
+      parts.log.debug(`${request.method} ${shown.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
+    }
+    const signature = !check.ok ? 'invalid' : check.checked ? 'valid' : 'unchecked';
+    return { shown, call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
+  };
+  return andThen(answerFrom(exchange, 0), (answer) => (answer.delayMs ? sleep(answer.delayMs).then(() => finish(answer)) : finish(answer)));
 }
+
+const UNCHECKED: SignatureCheck = { ok: true, checked: false };

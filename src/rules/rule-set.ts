@@ -3,6 +3,7 @@
 // last action repeats. Counters survive a reload for rules whose definition did not change.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Responder } from '../core/pipeline.js';
+import type { MaybePromise } from '../core/maybe-async.js';
 import type { Answer, Call, Dialect, HttpRequest } from '../core/types.js';
 import { perform } from './actions.js';
 import type { Simulator } from './defaults/simulator.js';
@@ -101,7 +102,8 @@ export class RuleSet implements Responder {
     this.#used = used;
   }
 
-  async answer(call: Call, request: HttpRequest, dialect: Dialect): Promise<Answer | undefined> {
+  answer(call: Call, request: HttpRequest, dialect: Dialect): MaybePromise<Answer | undefined> {
+    if (this.#rules.length === 0) return undefined;
     const view = callView(call, request);
     for (const rule of this.#rules) {
       const used = this.#used.get(rule.id) ?? 0;
@@ -113,8 +115,7 @@ export class RuleSet implements Responder {
       const answer = perform(action, rule.id, { call, request, dialect, simulator: this.#simulator });
       if (answer) return answer;
       // A delay alone: wait, then let the next source (cassette, sandbox, upstream) answer.
-      await sleep(action.delayMs ?? 0);
-      return undefined;
+      return sleep(action.delayMs ?? 0).then(() => undefined);
     }
     return undefined;
   }

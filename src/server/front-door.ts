@@ -4,8 +4,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { makeBody } from '../core/body.js';
+import { isPromise, type MaybePromise } from '../core/maybe-async.js';
 import { describe, statusFor } from '../core/errors.js';
-import { fromRaw, headerValue, setHeader, toRaw } from '../core/headers.js';
+import { headerValue, setHeader, toRaw } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
 import type { Fault, HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
 import { handleConnect, tunnelOrigins, type ConnectOptions } from './connect.js';
@@ -17,7 +18,7 @@ export interface FrontDoorOptions {
   readonly maxBodyBytes: number;
   /** Where origin-form (gateway mode) requests go; the Host header decides when unset. */
   readonly gatewayOrigin: () => string | undefined;
-  readonly handle: (request: HttpRequest) => Promise<{ response: HttpResponse; outcome: Outcome; fault?: Fault }>;
+  readonly handle: (request: HttpRequest) => MaybePromise<{ response: HttpResponse; outcome: Outcome; fault?: Fault }>;
   readonly admin: (req: IncomingMessage, res: ServerResponse) => void;
   readonly connect: Omit<ConnectOptions, 'log'>;
   readonly log: Logger;
@@ -37,23 +38,42 @@ function absoluteUrl(req: IncomingMessage, gatewayOrigin: string | undefined): s
   return (gatewayOrigin ?? `http://${req.headers.host ?? 'localhost'}`) + target;
 }
 
+/** The authority of an absolute URL (`http://host:port/path` -> `host:port`), without a URL parse. */
+function authorityOf(url: string): string {
+  const start = url.indexOf('//') + 2;
+  const end = url.indexOf('/', start);
+  return url.slice(start, end < 0 ? undefined : end);
+}
+
 /** The request as it goes upstream: Host names the target, not paymock (gateway mode). */
 function targetHeaders(rawHeaders: string[], url: string): HeaderList {
-  const host = new URL(url).host;
-  const headers = fromRaw(rawHeaders);
-  return headers.map(([name, value]): [string, string] => (name.toLowerCase() === 'host' ? [name, host] : [name, value]));
+  const headers: HeaderList = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    headers.push([name, name.length === 4 && name.toLowerCase() === 'host' ? authorityOf(url) : rawHeaders[i + 1]!]);
+  }
+  return headers;
 }
 
 const DRAIN_MS = 5_000;
 const NO_BODY_STATUS = new Set([204, 304]);
 
+const SOURCE_HEADER = 'x-paymock-source';
+
 export function writeResponse(res: ServerResponse, response: HttpResponse, outcome: Outcome, method: string): void {
-  let headers = setHeader(response.headers, 'x-paymock-source', outcome.source);
-  const bodyless = method === 'HEAD' || NO_BODY_STATUS.has(response.status) || response.status < 200;
-  if (!bodyless && headerValue(headers, 'content-length') === undefined) {
-    headers = [...headers, ['Content-Length', String(response.body.bytes.length)]];
+  // One pass: the headers as recorded (a stale x-paymock-source dropped), ours last.
+  const raw: string[] = [];
+  let hasLength = false;
+  for (const [name, value] of response.headers) {
+    const lower = name.length === 14 || name.length === 16 ? name.toLowerCase() : '';
+    if (lower === SOURCE_HEADER) continue;
+    if (lower === 'content-length') hasLength = true;
+    raw.push(name, value);
   }
-  res.writeHead(response.status, response.statusText ?? http.STATUS_CODES[response.status] ?? '', toRaw(headers));
+  raw.push(SOURCE_HEADER, outcome.source);
+  const bodyless = method === 'HEAD' || NO_BODY_STATUS.has(response.status) || response.status < 200;
+  if (!bodyless && !hasLength) raw.push('Content-Length', String(response.body.bytes.length));
+  res.writeHead(response.status, response.statusText ?? http.STATUS_CODES[response.status] ?? '', raw);
   res.end(bodyless ? undefined : response.body.bytes);
 }
 
@@ -95,7 +115,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
     res.on('close', () => {
       if (--inFlight === 0) drained?.();
@@ -106,17 +126,19 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       options.admin(req, res);
       return;
     }
-    try {
+    const method = req.method ?? 'GET';
+    const write = ({ response, outcome, fault }: Awaited<ReturnType<FrontDoorOptions['handle']>>) => {
+      if (fault) writeFault(res, fault, response, outcome);
+      else writeResponse(res, response, outcome, method);
+    };
+    const failed = (error: unknown) => fail(res, error, log);
+    readBody(req, options.maxBodyBytes).then((bytes) => {
       const url = absoluteUrl(req, options.gatewayOrigin());
       const headers = targetHeaders(req.rawHeaders, url);
-      const bytes = await readBody(req, options.maxBodyBytes);
-      const request: HttpRequest = { method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) };
-      const { response, outcome, fault } = await options.handle(request);
-      if (fault) writeFault(res, fault, response, outcome);
-      else writeResponse(res, response, outcome, request.method);
-    } catch (error) {
-      fail(res, error, log);
-    }
+      const handled = options.handle({ method, url, headers, body: makeBody(bytes, headers) });
+      if (isPromise(handled)) handled.then(write, failed);
+      else write(handled);
+    }).catch(failed);
   };
 
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void onRequest(req, res));
