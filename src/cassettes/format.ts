@@ -1,6 +1,7 @@
 // The cassette file format: one JSON object per cassette, validated on load with the field named.
 import { z } from 'zod';
 import { fromStored, toStored } from '../core/body.js';
+import { makeKey } from '../core/match-key.js';
 import type { DialectName, HeaderList, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
 
 /** Bumped when the file format changes incompatibly; newer files are refused, never rewritten. */
@@ -88,7 +89,7 @@ export function fromStoredInteraction(stored: StoredInteraction): Interaction {
     latencyMs: stored.latencyMs,
     dialect: stored.dialect as DialectName,
     api: stored.api,
-    key: stored.key,
+    key: makeKey({ ...stored.key.fields }),
     request: { method: request.method, url: request.url, headers: headerList(request.headers), body: fromStored(request.body) },
     response: {
       status: response.status,

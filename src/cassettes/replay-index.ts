@@ -14,14 +14,14 @@ export class ReplayIndex {
   readonly #used = new Set<number>();
 
   add(index: number, key: MatchKey): void {
-    const slot = this.#slots.get(key.hash);
+    const slot = this.#slots.get(key.id);
     if (slot) slot.indexes.push(index);
-    else this.#slots.set(key.hash, { key, indexes: [index], served: 0 });
+    else this.#slots.set(key.id, { key, indexes: [index], served: 0 });
   }
 
   /** The interaction index to serve for this key, or undefined on a miss. */
-  take(hash: string): number | undefined {
-    const slot = this.#slots.get(hash);
+  take(id: string): number | undefined {
+    const slot = this.#slots.get(id);
     if (!slot) return undefined;
     const index = slot.indexes[Math.min(slot.served, slot.indexes.length - 1)]!;
     slot.served++;

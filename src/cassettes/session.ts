@@ -61,7 +61,7 @@ export class CassetteSession {
   }
 
   answer(key: MatchKey, call: Call, request: HttpRequest, dialect: Dialect): Answer | undefined {
-    const index = this.#index.take(key.hash);
+    const index = this.#index.take(key.id);
     if (index === undefined) return undefined;
     const recorded = this.#live[index]!;
     return {
@@ -88,7 +88,7 @@ export class CassetteSession {
     this.#live.push(interaction);
     this.#index.add(index, interaction.key);
     // What was just recorded was already served once, live.
-    this.#index.take(interaction.key.hash);
+    this.#index.take(interaction.key.id);
     return index;
   }
 

@@ -44,6 +44,77 @@ function message(headers: HeaderList, body: Body): JournalMessage {
   return { headers, body: { base64: body.bytes.subarray(0, MAX_BODY).toString('base64') } };
 }
 
+type JournalInput = {
+  readonly request: HttpRequest;
+  readonly response: HttpResponse;
+  readonly call: Call;
+  readonly key: MatchKey;
+  readonly outcome: Outcome;
+  readonly fault?: string;
+  readonly signature?: JournalEntry['signature'];
+};
+
+/**
+ * Most entries are never read, so the views (a GBK body decoded, an ISO time) are made on first
+ * read and kept. A class rather than a literal with getters: no closures per exchange.
+ */
+class Entry implements JournalEntry {
+  readonly id: number;
+  readonly method: string;
+  readonly url: string;
+  readonly call: Call;
+  readonly key: MatchKey;
+  readonly outcome: Outcome;
+  readonly fault: string | undefined;
+  readonly signature: JournalEntry['signature'];
+  readonly #at = Date.now();
+  // The request's parts, not the request: caches keyed on the request object (its parsed URL and
+  // forms) must not live as long as the journal does. Long-lived objects are what GC pays for.
+  readonly #headers: HeaderList;
+  readonly #body: Body;
+  readonly #response: HttpResponse;
+  #time: string | undefined;
+  #requestView: JournalMessage | undefined;
+  #responseView: (JournalMessage & { readonly status: number }) | undefined;
+
+  constructor(id: number, input: JournalInput) {
+    this.id = id;
+    this.method = input.request.method;
+    this.url = input.request.url;
+    this.call = input.call;
+    this.key = input.key;
+    this.outcome = input.outcome;
+    this.fault = input.fault;
+    this.signature = input.signature;
+    this.#headers = input.request.headers;
+    this.#body = input.request.body;
+    this.#response = input.response;
+  }
+
+  get time(): string {
+    return (this.#time ??= new Date(this.#at).toISOString());
+  }
+  get dialect(): Call['dialect'] {
+    return this.call.dialect;
+  }
+  get api(): string {
+    return this.call.api;
+  }
+  get request(): JournalMessage {
+    return (this.#requestView ??= message(this.#headers, this.#body));
+  }
+  get response(): JournalMessage & { readonly status: number } {
+    const response = this.#response;
+    return (this.#responseView ??= { status: response.status, ...message(response.headers, response.body) });
+  }
+
+  /** What the admin API and the dashboard's feed send. */
+  toJSON() {
+    const { id, time, method, url, dialect, api, call, key, request, response, outcome, fault, signature } = this;
+    return { id, time, method, url, dialect, api, call, key, request, response, outcome, ...(fault ? { fault } : {}), ...(signature ? { signature } : {}) };
+  }
+}
+
 export class Journal {
   /** Entries before #first are forgotten; they are cut off in bulk, not one shift per add. */
   #entries: JournalEntry[] = [];
@@ -57,35 +128,8 @@ export class Journal {
     this.#events.setMaxListeners(100);
   }
 
-  add(exchange: { request: HttpRequest; response: HttpResponse; call: Call; key: MatchKey; outcome: Outcome; fault?: string; signature?: JournalEntry['signature'] }): JournalEntry {
-    const { request, response } = exchange;
-    const at = Date.now();
-    // Most entries are never read: the views (a GBK body decoded, an ISO time) are made on first
-    // read and kept. Getters in a literal are own enumerable properties, so JSON still shows them.
-    let requestView: JournalMessage | undefined;
-    let responseView: (JournalMessage & { readonly status: number }) | undefined;
-    let time: string | undefined;
-    const entry: JournalEntry = {
-      id: this.#next++,
-      get time() {
-        return (time ??= new Date(at).toISOString());
-      },
-      method: request.method,
-      url: request.url,
-      dialect: exchange.call.dialect,
-      api: exchange.call.api,
-      call: exchange.call,
-      key: exchange.key,
-      get request() {
-        return (requestView ??= message(request.headers, request.body));
-      },
-      get response() {
-        return (responseView ??= { status: response.status, ...message(response.headers, response.body) });
-      },
-      outcome: exchange.outcome,
-      ...(exchange.fault ? { fault: exchange.fault } : {}),
-      ...(exchange.signature ? { signature: exchange.signature } : {}),
-    };
+  add(exchange: JournalInput): JournalEntry {
+    const entry = new Entry(this.#next++, exchange);
     this.#entries.push(entry);
     if (this.#entries.length - this.#first > this.#capacity) this.#first++;
     if (this.#first >= this.#capacity) {

@@ -15,8 +15,34 @@ export function readable(value: string): string {
   return bytes <= MAX_READABLE ? value : `sha256:${digest(value)} (${bytes} bytes)`;
 }
 
+/**
+ * The replay index is keyed on `id`, the canonical text of the fields: a Map hashes a string
+ * faster than SHA-256 does. The short SHA-256 `hash` is for people (cassettes, miss reports) and
+ * is only worked out when something shows it.
+ */
+class Key implements MatchKey {
+  readonly id: string;
+  readonly fields: Readonly<Record<string, string>>;
+  #hash: string | undefined;
+
+  constructor(fields: Record<string, string>) {
+    const names = Object.keys(fields).sort();
+    const parts: string[] = [];
+    for (const name of names) parts.push(`${name}\u0000${fields[name]}`);
+    this.id = parts.join('\u0001'); // one flat string, not a rope of concatenations
+    this.fields = Object.freeze(fields);
+  }
+
+  get hash(): string {
+    return (this.#hash ??= digest(this.id).slice(0, 24));
+  }
+
+  toJSON(): { hash: string; fields: Readonly<Record<string, string>> } {
+    return { hash: this.hash, fields: this.fields };
+  }
+}
+
+/** A key over these fields; the object is kept (frozen), so pass a fresh one. */
 export function makeKey(fields: Record<string, string>): MatchKey {
-  const names = Object.keys(fields).sort();
-  const preimage = names.map((name) => `${name}\u0000${fields[name]}`).join('\u0001');
-  return { hash: digest(preimage).slice(0, 24), fields: Object.freeze({ ...fields }) };
+  return new Key(fields);
 }

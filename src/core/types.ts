@@ -44,6 +44,9 @@ export interface Call {
 
 /** A match key: readable fields (stored in cassettes, printed on a miss) and their hash. */
 export interface MatchKey {
+  /** The canonical text of the fields: equal keys, equal ids. */
+  readonly id: string;
+  /** A short digest of `id`, for people. */
   readonly hash: string;
   readonly fields: Readonly<Record<string, string>>;
 }

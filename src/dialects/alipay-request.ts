@@ -1,7 +1,8 @@
 // Reading an Alipay gateway request: which surface it is, its charset, and its parameters from
 // the query and the form body, percent-decoded in the request's own charset (GBK by default on
 // the legacy gateway).
-import { parseForm, rawField, rawFormText, type FormFields } from '../core/form.js';
+import { requestUrl } from '../core/request-url.js';
+import { parseForm, rawFormText, type FormFields } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
 import type { HttpRequest } from '../core/types.js';
 
@@ -10,6 +11,23 @@ export interface GatewayForms {
   /** The query and the form body as raw urlencoded text (one char per byte). */
   readonly query: string;
   readonly body: string;
+  /** Every raw (still escaped) value by name: the query's first, then the body's. */
+  readonly raw: ReadonlyMap<string, string>;
+}
+
+function rawValues(query: string, body: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const form of [query, body]) {
+    if (form === '') continue;
+    for (const pair of form.split('&')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) {
+        const name = pair.slice(0, eq);
+        if (!values.has(name)) values.set(name, pair.slice(eq + 1));
+      }
+    }
+  }
+  return values;
 }
 
 const FORM = /^application\/x-www-form-urlencoded/i;
@@ -26,11 +44,12 @@ export function gatewayForms(request: HttpRequest): GatewayForms {
 }
 
 function readForms(request: HttpRequest): GatewayForms {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const type = headerValue(request.headers, 'content-type') ?? '';
   // alipay-sdk and the Java SDKs always label form posts; a GET has no body to read.
   const body = FORM.test(type) || (type === '' && request.method === 'POST') ? rawFormText(request.body.bytes).trim() : '';
-  return { path: url.pathname, query: url.search.slice(1), body };
+  const query = url.search.slice(1);
+  return { path: url.pathname, query, body, raw: rawValues(query, body) };
 }
 
 export function isGatewayPath(path: string): boolean {
@@ -39,7 +58,8 @@ export function isGatewayPath(path: string): boolean {
 
 /** A parameter's ASCII value from the query, else the body (service, method, charset). */
 export function rawParam(forms: GatewayForms, name: string): string | undefined {
-  return rawField(forms.query, name) ?? rawField(forms.body, name);
+  const raw = forms.raw.get(name);
+  return raw === undefined ? undefined : decodeURIComponent(raw.includes('+') ? raw.replace(/\+/g, ' ') : raw);
 }
 
 export interface DecodedParams {

@@ -32,17 +32,19 @@ export function createSigner(config: Config['alipay'], alipayKey: KeyObject, env
   }
   for (const [app, keys] of Object.entries(config.apps)) merchants.set(app, publicKey(keys.publicKey, `alipay.apps.${app}.publicKey`));
   // process.env is read once: every lookup is a getenv call, and this one sits on the request path.
+  // The config's keys win over the environment's, so they are set after it.
   const md5Keys = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     const partner = /^PAYMOCK_MD5_KEY_(\d+)$/.exec(name)?.[1];
     if (partner && value) md5Keys.set(partner, value);
   }
+  for (const [partner, keys] of Object.entries(config.partners)) if (keys.md5Key) md5Keys.set(partner, keys.md5Key);
   const fallbackMd5 = env.PAYMOCK_MD5_KEY || undefined;
   return {
     alipayKey,
     resignAlways: config.resign === 'always',
     verifyRequests: config.verifyRequests,
-    md5Key: (partner) => config.partners[partner]?.md5Key ?? md5Keys.get(partner) ?? fallbackMd5,
+    md5Key: (partner) => md5Keys.get(partner) ?? fallbackMd5,
     merchantKey: (merchant) => merchants.get(merchant),
   };
 }

@@ -1,5 +1,6 @@
 // OpenAPI v3 (REST `/v3/alipay/trade/pay` with JSON bodies, the `authorization` header, replies
 // signed in `alipay-signature` headers, also on 4xx). alipay.md §5.3.
+import { requestUrl } from '../core/request-url.js';
 import { tryParseJson } from '../core/canonical-json.js';
 import { parseForm } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
@@ -19,7 +20,7 @@ export function v3AppId(request: HttpRequest): string {
 }
 
 function decode(request: HttpRequest): Call {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const api = V3_PATH.exec(url.pathname)![1]!.replace(/\/+$/, '').replaceAll('/', '.');
   const params = Object.fromEntries(parseForm(url.search.slice(1)));
   const biz = request.body.text ? tryParseJson(request.body.text) : undefined;
@@ -30,7 +31,7 @@ export function createV3Dialect(options: AlipayDialectOptions): Dialect {
   return {
     ...httpDialect,
     name: 'alipay-v3',
-    detect: (request) => V3_PATH.test(new URL(request.url).pathname),
+    detect: (request) => V3_PATH.test(requestUrl(request).pathname),
     decode,
     ...adaptWith(resignV3, decode, options),
     encode: (reply) => encodeV3(reply.status ?? 200, reply.fields ?? {}, options.signer),

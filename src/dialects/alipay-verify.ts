@@ -1,5 +1,6 @@
 // Checking a request's signature like the gateway does, when the merchant's key is known, and
 // answering a bad one as the gateway would. Without a key the check is off (`ok`).
+import { requestUrl } from '../core/request-url.js';
 import { headerValue } from '../core/headers.js';
 import type { Call, HttpRequest, SignatureCheck } from '../core/types.js';
 import { encodeMapiGatewayError, encodeOpenapi, encodeV3 } from './alipay-encode.js';
@@ -63,7 +64,7 @@ export function verifyV3(call: Call, request: HttpRequest, signer: AlipaySigner)
   const key = signer.merchantKey(v3AppId(request));
   if (!key) return UNCHECKED;
   const auth = parseV3Authorization(headerValue(request.headers, 'authorization') ?? '');
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const token = headerValue(request.headers, 'alipay-app-auth-token');
   const content = auth
     ? v3RequestSignContent({ authString: auth.authString, method: request.method, pathAndQuery: url.pathname + url.search, body: request.body.text ?? '', ...(token ? { appAuthToken: token } : {}) })

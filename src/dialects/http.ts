@@ -1,5 +1,6 @@
 // The generic dialect: any HTTP API, matched on method, host, path, sorted query and a
 // normalised body (form fields sorted, JSON canonical, otherwise the exact bytes).
+import { requestUrl } from '../core/request-url.js';
 import { canonicalJson, tryParseJson } from '../core/canonical-json.js';
 import { parseForm, rawFormText, sortedForm } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
@@ -35,7 +36,7 @@ export function normaliseBody(request: HttpRequest): string {
 }
 
 function decode(request: HttpRequest): Call {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   const params = Object.fromEntries([...queryFields(url), ...formFields(request)]);
   const type = headerValue(request.headers, 'content-type') ?? '';
   const biz = JSON_TYPE.test(type) && request.body.text ? tryParseJson(request.body.text) : undefined;
@@ -43,7 +44,7 @@ function decode(request: HttpRequest): Call {
 }
 
 function fingerprint(_call: Call, request: HttpRequest): MatchKey {
-  const url = new URL(request.url);
+  const url = requestUrl(request);
   return makeKey({
     method: request.method,
     host: url.host,

@@ -1,5 +1,6 @@
 // Does a rule's `when` hold for a call? Pure: a view of the decoded call in, a verdict out, with
 // every failed condition listed so a miss can say how close each rule came.
+import { requestUrl } from '../core/request-url.js';
 import { headerValue } from '../core/headers.js';
 import type { Call, HeaderList, HttpRequest } from '../core/types.js';
 import type { Condition, ConditionOperator, Rule, Scalar, When } from './schema.js';
@@ -27,7 +28,7 @@ export function callView(call: Call, request: HttpRequest): CallView {
   return {
     dialect: call.dialect,
     api: call.api,
-    path: new URL(request.url).pathname,
+    path: requestUrl(request).pathname,
     params: call.params,
     // Only an object has top-level business fields; a JSON array or scalar body has none.
     biz: typeof biz === 'object' && biz !== null && !Array.isArray(biz) ? (biz as Record<string, unknown>) : undefined,

@@ -77,6 +77,11 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, outco
   res.end(bodyless ? undefined : response.body.bytes);
 }
 
+function answer(res: ServerResponse, { response, outcome, fault }: { response: HttpResponse; outcome: Outcome; fault?: Fault }, method: string): void {
+  if (fault) writeFault(res, fault, response, outcome);
+  else writeResponse(res, response, outcome, method);
+}
+
 /** What no well-formed response can say: silence, a reset, a body cut short. */
 function writeFault(res: ServerResponse, fault: Fault, response: HttpResponse, outcome: Outcome): void {
   switch (fault.kind) {
@@ -115,30 +120,28 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
+  // One listener shared by every response (no closure per request).
+  const onResponseClosed = () => {
+    if (--inFlight === 0) drained?.();
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     inFlight++;
-    res.on('close', () => {
-      if (--inFlight === 0) drained?.();
-    });
+    res.on('close', onResponseClosed);
     const target = req.url ?? '/';
     // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline.
     if (target.startsWith(ADMIN_PREFIX) || target === '/__paymock' || target.startsWith('/__paymock?')) {
       options.admin(req, res);
       return;
     }
-    const method = req.method ?? 'GET';
-    const write = ({ response, outcome, fault }: Awaited<ReturnType<FrontDoorOptions['handle']>>) => {
-      if (fault) writeFault(res, fault, response, outcome);
-      else writeResponse(res, response, outcome, method);
-    };
-    const failed = (error: unknown) => fail(res, error, log);
-    readBody(req, options.maxBodyBytes).then((bytes) => {
-      const url = absoluteUrl(req, options.gatewayOrigin());
-      const headers = targetHeaders(req.rawHeaders, url);
-      const handled = options.handle({ method, url, headers, body: makeBody(bytes, headers) });
-      if (isPromise(handled)) handled.then(write, failed);
-      else write(handled);
-    }).catch(failed);
+    readBody(req, options.maxBodyBytes)
+      .then((bytes) => {
+        const url = absoluteUrl(req, options.gatewayOrigin());
+        const headers = targetHeaders(req.rawHeaders, url);
+        const handled = options.handle({ method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) });
+        if (!isPromise(handled)) return answer(res, handled, req.method ?? 'GET');
+        return handled.then((later) => answer(res, later, req.method ?? 'GET'));
+      })
+      .catch((error: unknown) => fail(res, error, log));
   };
 
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => void onRequest(req, res));
