@@ -15,7 +15,7 @@ import { andThen } from './core/maybe-async.js';
 import { MODE_PLANS } from './core/modes.js';
 import { handle, type PipelineParts } from './core/pipeline.js';
 import type { Source } from './core/types.js';
-import { createDialects } from './dialects/index.js';
+import { createDialects, dialectFor } from './dialects/index.js';
 import { createFrontDoor } from './server/front-door.js';
 import { createUpstream, type Upstream } from './server/upstream.js';
 import { createSigner } from './dialects/alipay-signer.js';
@@ -134,7 +134,12 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     self,
     config.forwardHosts ? interceptMatcher(config.forwardHosts) : undefined,
   );
-  const journal = new Journal(config.journalSize);
+  // Entries keep the (redacted) request; its call and key are decoded again when shown.
+  const journal = new Journal(config.journalSize, (request) => {
+    const dialect = dialectFor(request, dialects);
+    const call = dialect.decode(request);
+    return { call: redactedCall(call, redact), key: dialect.fingerprint(call, request) };
+  });
   const notifier = new Notifier(config.notify, signer, log, journalAttempts(journal));
   // Rules shape notifications; they are loaded after the simulator they drive, hence the late lookup.
   let ruleSet: RuleSet | undefined;
@@ -203,8 +208,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     handle: (request) =>
       andThen(handle(request, parts), (handled) => {
         counts[handled.outcome.source]++;
-        const { shown, call, key, response, outcome, fault, signature } = handled;
-        journal.add({ request: shown, call: shown === request ? call : redactedCall(call, redact), key, response: redact.response(response), outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
+        const { shown, call, response, outcome, fault, signature } = handled;
+        journal.add({ request: shown, dialect: call.dialect, api: call.api, response: redact.response(response), outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
         return handled;
       }),
     admin: createAdminApp({

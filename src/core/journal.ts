@@ -2,6 +2,7 @@
 // and the dashboard. Observers (the dashboard's live feed) subscribe; they never steer anything.
 import { EventEmitter } from 'node:events';
 import type { Body, Call, HeaderList, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
+import { makeKey } from './match-key.js';
 
 export interface JournalMessage {
   readonly headers: HeaderList;
@@ -44,15 +45,21 @@ function message(headers: HeaderList, body: Body): JournalMessage {
   return { headers, body: { base64: body.bytes.subarray(0, MAX_BODY).toString('base64') } };
 }
 
-type JournalInput = {
+export interface JournalInput {
   readonly request: HttpRequest;
   readonly response: HttpResponse;
-  readonly call: Call;
-  readonly key: MatchKey;
+  readonly dialect: Call['dialect'];
+  readonly api: string;
+  /** The decoded call and its key, when they are cheap to keep; else worked out on first read. */
+  readonly call?: Call;
+  readonly key?: MatchKey;
   readonly outcome: Outcome;
   readonly fault?: string;
   readonly signature?: JournalEntry['signature'];
-};
+}
+
+/** Decodes a journalled request again (its call and key), for entries that did not keep them. */
+export type Explain = (request: HttpRequest) => { readonly call: Call; readonly key: MatchKey };
 
 /**
  * Most entries are never read, so the views (a GBK body decoded, an ISO time) are made on first
@@ -62,43 +69,48 @@ class Entry implements JournalEntry {
   readonly id: number;
   readonly method: string;
   readonly url: string;
-  readonly call: Call;
-  readonly key: MatchKey;
+  readonly dialect: Call['dialect'];
+  readonly api: string;
   readonly outcome: Outcome;
   readonly fault: string | undefined;
   readonly signature: JournalEntry['signature'];
   readonly #at = Date.now();
   // The request's parts, not the request: caches keyed on the request object (its parsed URL and
-  // forms) must not live as long as the journal does. Long-lived objects are what GC pays for.
+  // forms) must not live as long as the journal does. Long-lived objects are what GC pays for,
+  // which is also why the decoded call and key are worked out again when read, not kept.
   readonly #headers: HeaderList;
   readonly #body: Body;
   readonly #response: HttpResponse;
+  readonly #explain: Explain;
+  #details: { readonly call: Call; readonly key: MatchKey } | undefined;
   #time: string | undefined;
   #requestView: JournalMessage | undefined;
   #responseView: (JournalMessage & { readonly status: number }) | undefined;
 
-  constructor(id: number, input: JournalInput) {
+  constructor(id: number, input: JournalInput, explain: Explain) {
     this.id = id;
     this.method = input.request.method;
     this.url = input.request.url;
-    this.call = input.call;
-    this.key = input.key;
+    this.dialect = input.dialect;
+    this.api = input.api;
     this.outcome = input.outcome;
     this.fault = input.fault;
     this.signature = input.signature;
     this.#headers = input.request.headers;
     this.#body = input.request.body;
     this.#response = input.response;
+    this.#explain = explain;
+    if (input.call && input.key) this.#details = { call: input.call, key: input.key };
   }
 
   get time(): string {
     return (this.#time ??= new Date(this.#at).toISOString());
   }
-  get dialect(): Call['dialect'] {
-    return this.call.dialect;
+  get call(): Call {
+    return this.#decoded().call;
   }
-  get api(): string {
-    return this.call.api;
+  get key(): MatchKey {
+    return this.#decoded().key;
   }
   get request(): JournalMessage {
     return (this.#requestView ??= message(this.#headers, this.#body));
@@ -108,12 +120,19 @@ class Entry implements JournalEntry {
     return (this.#responseView ??= { status: response.status, ...message(response.headers, response.body) });
   }
 
+  #decoded() {
+    return (this.#details ??= this.#explain({ method: this.method, url: this.url, headers: this.#headers, body: this.#body }));
+  }
+
   /** What the admin API and the dashboard's feed send. */
   toJSON() {
     const { id, time, method, url, dialect, api, call, key, request, response, outcome, fault, signature } = this;
     return { id, time, method, url, dialect, api, call, key, request, response, outcome, ...(fault ? { fault } : {}), ...(signature ? { signature } : {}) };
   }
 }
+
+/** Without a decoder, an entry that kept no call shows its api and no parameters. */
+const UNDECODED: Explain = (request) => ({ call: { dialect: 'http', api: `${request.method} ${request.url}`, params: {} }, key: makeKey({}) });
 
 export class Journal {
   /** Entries before #first are forgotten; they are cut off in bulk, not one shift per add. */
@@ -123,13 +142,16 @@ export class Journal {
   readonly #capacity: number;
   #next = 1;
 
-  constructor(capacity = 1000) {
+  readonly #explain: Explain;
+
+  constructor(capacity = 1000, explain: Explain = UNDECODED) {
     this.#capacity = capacity;
+    this.#explain = explain;
     this.#events.setMaxListeners(100);
   }
 
   add(exchange: JournalInput): JournalEntry {
-    const entry = new Entry(this.#next++, exchange);
+    const entry = new Entry(this.#next++, exchange, this.#explain);
     this.#entries.push(entry);
     if (this.#entries.length - this.#first > this.#capacity) this.#first++;
     if (this.#first >= this.#capacity) {

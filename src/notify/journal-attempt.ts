@@ -5,6 +5,10 @@ import type { Journal } from '../core/journal.js';
 import { makeKey } from '../core/match-key.js';
 import type { AttemptObserver } from './notifier.js';
 
+function describe(dialect: 'alipay-mapi' | 'alipay-openapi', api: string, params: Record<string, string>) {
+  return { dialect, api, call: { dialect, api, params } };
+}
+
 export function journalAttempts(journal: Journal): AttemptObserver {
   return (notification, attempt, body, durationMs) => {
     const legacy = 'partner' in notification.fields && !('app_id' in notification.fields);
@@ -20,7 +24,7 @@ export function journalAttempts(journal: Journal): AttemptObserver {
         headers: [],
         body: textBody(attempt.answer ?? attempt.error ?? ''),
       },
-      call: { dialect: legacy ? 'alipay-mapi' : 'alipay-openapi', api: `notify ${notification.fields.trade_status ?? ''}`.trim(), params: notification.fields },
+      ...describe(legacy ? 'alipay-mapi' : 'alipay-openapi', `notify ${notification.fields.trade_status ?? ''}`.trim(), notification.fields),
       key: makeKey({ notify_id: notification.id }),
       outcome: {
         source: 'default',
