@@ -36,6 +36,7 @@ interface ServeFlags {
   recordErrors?: boolean;
   durable?: boolean;
   forwardHosts?: string;
+  publicUrl?: string;
 }
 
 function serveOptions(command: Command, withMode: boolean): Command {
@@ -63,6 +64,7 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--forward-hosts <hosts>', 'the only hosts paymock forwards to: host,*.example.com (required with a non-loopback --host)')
     .option('--durable', 'write every recorded exchange to disk before answering it (slower; nothing lost on SIGKILL)')
     .option('--record-errors', 'also record upstream system errors (5xx, SYSTEM_ERROR, 20000), which are skipped by default')
+    .option('--public-url <url>', 'where the real sandbox reaches paymock: notify_url is relayed through <url>/__paymock/notify/ while recording')
     .option('--admin-token <token>', 'open the admin API to other hosts, for holders of this token (needed with a non-loopback --host)');
 }
 
@@ -83,8 +85,8 @@ function printSummary(summary: StopSummary): void {
 }
 
 async function serve(flags: ServeFlags, preset: { mode?: string; cassette?: string } = {}): Promise<void> {
-  const { config: file, ...rest } = flags;
-  const config = await loadConfig(file, { ...rest, ...preset });
+  const { config: file, publicUrl, ...rest } = flags;
+  const config = await loadConfig(file, { ...rest, ...preset, ...(publicUrl ? { notify: { publicBaseUrl: publicUrl } } : {}) });
   const running = await startPaymock(config);
   const extras = [
     config.cassette && `cassette ${config.cassette}`,

@@ -1,7 +1,7 @@
 // One open cassette: the file (store), the replay index over it, and recording into it.
 import { dialectFor } from '../dialects/index.js';
 import { formatKey, formatNearMisses, nearestMisses } from '../core/near-miss.js';
-import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey } from '../core/types.js';
+import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
 import { fromStoredInteraction, toStoredInteraction } from './format.js';
 import { ReplayIndex } from './replay-index.js';
 import { openCassette, type CassetteStore } from './store.js';
@@ -90,6 +90,24 @@ export class CassetteSession {
     // What was just recorded was already served once, live.
     this.#index.take(interaction.key.hash);
     return index;
+  }
+
+  /** Every interaction, recorded order (read-only: the notify relay looks for a notification's cause). */
+  get interactions(): readonly Interaction[] {
+    return this.#live;
+  }
+
+  /**
+   * Add a notification to an interaction (by identity, so a deletion in between cannot misplace
+   * it); written with the next flush. Returns the interaction as it now is, or undefined if gone.
+   */
+  attachNotification(interaction: Interaction, notification: RecordedNotification): Interaction | undefined {
+    const index = this.#live.indexOf(interaction);
+    if (index < 0) return undefined;
+    const updated: Interaction = { ...interaction, notifications: [...(interaction.notifications ?? []), notification] };
+    this.#live[index] = updated;
+    this.#store.update(index, toStoredInteraction(updated));
+    return updated;
   }
 
   flush(): Promise<void> {
