@@ -97,13 +97,26 @@ export class CassetteSession {
     return this.#live;
   }
 
+  /** Where an interaction is now (a deletion shifts indexes; a notification replaces the object). */
+  #indexOf(interaction: Interaction): number {
+    const index = this.#live.indexOf(interaction);
+    if (index >= 0) return index;
+    return this.#live.findIndex((live) => live.request === interaction.request);
+  }
+
+  /** The interaction as it is now: notifications attached since, or undefined once deleted. */
+  current(interaction: Interaction): Interaction | undefined {
+    return this.#live[this.#indexOf(interaction)];
+  }
+
   /**
-   * Add a notification to an interaction (by identity, so a deletion in between cannot misplace
-   * it); written with the next flush. Returns the interaction as it now is, or undefined if gone.
+   * Add a notification to an interaction (found by identity, so a deletion in between cannot
+   * misplace it); written with the next flush. Returns the interaction as it now is, or undefined if gone.
    */
   attachNotification(interaction: Interaction, notification: RecordedNotification): Interaction | undefined {
-    const index = this.#live.indexOf(interaction);
+    const index = this.#indexOf(interaction);
     if (index < 0) return undefined;
+    interaction = this.#live[index]!;
     const updated: Interaction = { ...interaction, notifications: [...(interaction.notifications ?? []), notification] };
     this.#live[index] = updated;
     this.#store.update(index, toStoredInteraction(updated));
