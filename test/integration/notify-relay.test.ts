@@ -165,3 +165,119 @@ test('replay: a handler that answers fail gets the re-sent notification again, o
   assert.deepEqual(player.notifier.list()[0]!.attempts.map((a) => a.answer), ['fail', 'fail', 'success']);
   assert.equal(player.journal.list({ source: 'cassette' }).filter((entry) => entry.api === 'notify TRADE_SUCCESS').length, 3);
 });
+
+/** A legacy spot pay as a GET, GBK-escaped and MD5-signed with the partner key. */
+function legacyPayUrl(gateway: string, notifyUrl: string, partnerTransId: string): string {
+  const params = { service: 'alipay.acquire.overseas.spot.pay', partner: PARTNER, partner_trans_id: partnerTransId, trans_name: '中文商品', trans_amount: '2.00', currency: 'USD', buyer_identity_code: BUYER, notify_url: notifyUrl };
+  const sign = md5Sign(mapiRequestSignContent(params), MD5_KEY, 'GBK');
+  const query = Object.entries({ ...params, sign_type: 'MD5', sign }).map(([k, v]) => `${k}=${[...iconv.encode(v, 'gbk')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`).join('&');
+  return `${gateway}/gateway.do?${query}`;
+}
+
+test('legacy MD5 in GBK: relayed re-signed with the partner key, the GBK notification reaches the merchant as sent, and replays MD5-signed', async (t) => {
+  const { alipay, sandbox, tunnel, shop, start, cassette } = await setup(t);
+  sandbox.mapiPay();
+  const partners = { [PARTNER]: { md5Key: MD5_KEY } };
+  const recorder = await start({ mode: 'record', upstream: alipay.upstream.url, notify: { publicBaseUrl: tunnel.url }, alipay: { partners } });
+  tunnel.to(recorder.port);
+  const answer = await send(legacyPayUrl(recorder.url, shop.url, 'L-REC-1'));
+  assert.equal(answer.status, 200);
+  await until(() => shop.received.length === 1, 'the GBK notification');
+
+  const query = parseForm(new URL(alipay.upstream.received[0]!.url, 'http://x').search.slice(1), 'GBK');
+  const { sign, sign_type: _type, ...signed } = Object.fromEntries(query);
+  assert.match(signed.notify_url!, /\/__paymock\/notify\/[0-9a-f]{32}$/);
+  assert.equal(signed.trans_name, '中文商品', 'the other params are untouched');
+  assert.equal(md5Sign(mapiRequestSignContent(signed), MD5_KEY, 'GBK'), sign, 're-signed with the partner MD5 key');
+
+  const delivery = shop.received[0]!;
+  assert.ok(delivery.bytes.equals(sandbox.sent[0]!.body), 'GBK bytes as sent');
+  assert.match(delivery.contentType, /charset=GBK/);
+  const { sign: got, sign_type: type, ...rest } = shop.fields(delivery, 'GBK');
+  assert.equal(rest.trans_name, '中文商品', 'decoded as GBK');
+  assert.equal(type, 'MD5');
+  assert.equal(got, md5Sign(notifySignContent(rest), MD5_KEY, 'GBK'), 'the MD5 check passes');
+  await recorder.stop();
+  const [interaction] = (await cassette()).interactions;
+  assert.equal(interaction.notifications.length, 1);
+  assert.equal(interaction.notifications[0].body.charset, 'GBK');
+
+  await alipay.upstream.close();
+  const player = await start({ mode: 'replay', notify: { delayMs: 10 }, alipay: { partners } });
+  await send(legacyPayUrl(player.url, shop.url, 'L-CI-2'));
+  await until(() => shop.received.length === 2, 'the re-sent legacy notification');
+  const replayed = shop.received[1]!;
+  assert.match(replayed.contentType, /charset=GBK/);
+  const { sign: resigned, sign_type: resignType, ...fields } = shop.fields(replayed, 'GBK');
+  assert.deepEqual([fields.out_trade_no, fields.trans_name, fields.partner, resignType], ['L-CI-2', '中文商品', PARTNER, 'MD5']);
+  assert.equal(resigned, md5Sign(notifySignContent(fields), MD5_KEY, 'GBK'), 'MD5-signed again with the partner key');
+});
+
+test('the app-side form /__paymock/notify/to/<url> is relayed and recorded, and replays straight to the merchant', async (t) => {
+  const { alipay, sandbox, tunnel, shop, start, cassette, paymockKey } = await setup(t);
+  sandbox.v2Pay();
+  // No key and no public URL: the app itself points notify_url at the relay.
+  const recorder = await start({ mode: 'record', upstream: alipay.upstream.url });
+  tunnel.to(recorder.port);
+  const viaRelay = `${tunnel.url}/__paymock/notify/to/${encodeURIComponent(shop.url)}`;
+  await pay(sdk(recorder.url, alipay.publicKeyPem), viaRelay, 'TO-1');
+  await until(() => shop.received.length === 1, 'the relayed notification');
+  assert.equal(new URL(alipay.upstream.received[0]!.url, 'http://x').searchParams.get('notify_url'), viaRelay, 'sent as the app gave it');
+  assert.ok(shop.received[0]!.bytes.equals(sandbox.sent[0]!.body));
+  assert.equal(recorder.journal.list()[0]!.outcome.warnings, undefined, 'no relay warning for a URL that already is the relay');
+  await recorder.stop();
+  assert.equal((await cassette()).interactions[0].notifications.length, 1);
+
+  await alipay.upstream.close();
+  const player = await start({ mode: 'replay', notify: { delayMs: 10 } });
+  const client = sdk(player.url, paymockKey);
+  await pay(client, viaRelay, 'TO-2');
+  await until(() => shop.received.length === 2, 'the re-sent notification');
+  assert.equal(player.notifier.list()[0]!.url, shop.url, 'posted to the merchant, not through the public address');
+  const fields = shop.fields(shop.received[1]!);
+  assert.equal(fields.out_trade_no, 'TO-2');
+  assert.equal(client.checkNotifySign(fields), true);
+});
+
+test('the relay endpoints are no open relay: other hosts refused, unknown tokens unknown; without a key the app is told how', async (t) => {
+  const { alipay, sandbox, tunnel, shop, start } = await setup(t);
+  sandbox.v2Pay();
+  const recorder = await start({ mode: 'record', upstream: alipay.upstream.url, adminToken: TOKEN, notify: { publicBaseUrl: tunnel.url } });
+  tunnel.to(recorder.port);
+  const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'notify_id=1&out_trade_no=X' };
+  const denied = await send(`${tunnel.url}/__paymock/notify/to/${encodeURIComponent('http://192.0.2.10/notify')}`, form);
+  assert.equal(denied.status, 403);
+  assert.deepEqual(JSON.parse(denied.body.toString()), { error: 'notify relay: forwarding to 192.0.2.10 is not allowed: only loopback hosts and --forward-hosts', code: 'FORWARD_DENIED' });
+  const unknown = await send(`${tunnel.url}/__paymock/notify/0123456789abcdef0123456789abcdef`, form);
+  assert.equal(unknown.status, 404);
+  const guarded = await send(`${tunnel.url}/__paymock/notifications`);
+  assert.equal(guarded.status, 401, 'the rest of the admin API still wants the token');
+
+  await pay(sdk(recorder.url, alipay.publicKeyPem), shop.url, 'NOKEY-1');
+  assert.equal(new URL(alipay.upstream.received[0]!.url, 'http://x').searchParams.get('notify_url'), shop.url, 'not rewritten without a key');
+  const [entry] = recorder.journal.list({ api: 'alipay.trade.pay' });
+  assert.match(entry!.outcome.warnings?.[0] ?? '', /notify relay: .*no private key for app 2021000000000077 \(set alipay\.apps\["2021000000000077"\]\.privateKey.*\/__paymock\/notify\/to\/http%3A%2F%2F127\.0\.0\.1/);
+});
+
+test('a cassette whose notifications are broken is refused, naming the file and the field', async (t) => {
+  const { dir, start } = await setup(t);
+  const interaction = {
+    recordedAt: '2024-01-01T00:00:00.000Z',
+    latencyMs: 1,
+    dialect: 'http',
+    api: 'GET /x',
+    key: { hash: 'x', fields: {} },
+    request: { method: 'GET', url: 'http://127.0.0.1/x', headers: [], body: { charset: 'utf-8', text: '' } },
+    response: { status: 200, headers: [], body: { charset: 'utf-8', text: 'ok' } },
+    notifications: [{ receivedAt: 'yesterday', headers: [], body: { charset: 'utf-8', text: 'a=1' } }],
+  };
+  await writeFile(path.join(dir, 'relay.json'), JSON.stringify({ paymock: 1, name: 'relay', interactions: [interaction] }));
+  await assert.rejects(start({ mode: 'replay' }), (error: Error) => {
+    assert.match(error.message, /relay\.json/);
+    assert.match(error.message, /interactions\[0\]\.notifications\[0\]\.receivedAt: expected an ISO time/);
+    return true;
+  });
+  const { notifications: _dropped, ...old } = interaction;
+  await writeFile(path.join(dir, 'relay.json'), JSON.stringify({ paymock: 1, name: 'relay', interactions: [old] }));
+  await start({ mode: 'replay' });
+});
