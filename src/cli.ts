@@ -12,6 +12,7 @@ import { keysCommand } from './commands/keys.js';
 import { rulesCheck } from './commands/rules-check.js';
 import { PaymockError } from './core/errors.js';
 import { createLogger } from './core/log.js';
+import { RELAY_PATH } from './notify/relay.js';
 
 interface ServeFlags {
   mode?: string;
@@ -91,6 +92,7 @@ async function serve(flags: ServeFlags, preset: { mode?: string; cassette?: stri
   const extras = [
     config.cassette && `cassette ${config.cassette}`,
     config.upstream && `upstream ${config.upstream}`,
+    config.notify.relay && `notify relay ${config.notify.publicBaseUrl}${RELAY_PATH}`,
   ].filter(Boolean);
   process.stdout.write(`paymock ${VERSION} listening on ${running.url} (mode ${running.mode}${extras.length ? `, ${extras.join(', ')}` : ''})\n`);
   const shutdown = async (signal: string) => {
