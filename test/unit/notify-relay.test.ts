@@ -8,7 +8,7 @@ import { parseForm } from '../../src/core/form.js';
 import type { Call, HttpRequest, Interaction } from '../../src/core/types.js';
 import { createSigner } from '../../src/dialects/alipay-signer.js';
 import { createDialects, dialectFor } from '../../src/dialects/index.js';
-import { mapiRequestSignContent, md5Sign, openapiRequestSignContent, rsaSign, rsaVerify } from '../../src/dialects/signing.js';
+import { mapiRequestSignContent, md5Sign, openapiRequestSignContent, parseV3Authorization, rsaSign, rsaVerify, v3RequestSignContent } from '../../src/dialects/signing.js';
 import { createLogger } from '../../src/core/log.js';
 import { parseOptions } from '../../src/config.js';
 import { adaptNotification } from '../../src/notify/notify-adapt.js';
@@ -96,4 +96,23 @@ test('a recorded notification gets the live ids, the live merchant, a fresh noti
   const recorded = { notify_id: 'old', notify_time: '2020-01-01 00:00:00', app_id: '2021000000000001', out_trade_no: 'REC-1', trade_no: '2024', buyer_logon_id: '', sign: 's', sign_type: 'RSA2' };
   const adapted = adaptNotification(recorded, new Map([['REC-1', 'LIVE-1']]), live, 'new-id', new Date('2024-01-01T04:00:00Z'));
   assert.deepEqual(adapted, { notify_id: 'new-id', notify_time: '2024-01-01 12:00:00', app_id: '2021000000000002', out_trade_no: 'LIVE-1', trade_no: '2024' });
+});
+
+test('v3: the JSON notify_url is replaced and the authorization signature covers the new body', () => {
+  const body = '{"out_trade_no":"V3-1","notify_url":"http://127.0.0.1:3000/n","subject":"测试"}';
+  const authString = 'app_id=2021000000000001,nonce=n1,timestamp=1700000000000';
+  const sign = rsaSign(v3RequestSignContent({ authString, method: 'POST', pathAndQuery: '/v3/alipay/trade/pay', body }), merchant.privateKey, 'RSA2');
+  const request: HttpRequest = {
+    method: 'POST',
+    url: 'http://gw.example/v3/alipay/trade/pay',
+    headers: [['Content-Type', 'application/json'], ['Authorization', `ALIPAY-SHA256withRSA ${authString},sign=${sign}`]],
+    body: textBody(body),
+  };
+  const rewritten = rewriteNotifyUrl(request, decode(request), RELAY, signer);
+  assert.ok('request' in rewritten);
+  const text = rewritten.request.body.text!;
+  assert.equal(text, body.replace('http://127.0.0.1:3000/n', RELAY));
+  const auth = parseV3Authorization(rewritten.request.headers.find(([name]) => name === 'Authorization')![1])!;
+  assert.equal(auth.authString, authString);
+  assert.ok(rsaVerify(v3RequestSignContent({ authString, method: 'POST', pathAndQuery: '/v3/alipay/trade/pay', body: text }), auth.sign, merchant.publicKey, 'RSA2'));
 });
