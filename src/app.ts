@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './core/log.js';
 import { andThen } from './core/maybe-async.js';
 import { MODE_PLANS } from './core/modes.js';
 import { handle, type PipelineParts } from './core/pipeline.js';
-import type { Source } from './core/types.js';
+import type { HttpRequest, Source } from './core/types.js';
 import { createDialects, dialectFor } from './dialects/index.js';
 import { createFrontDoor } from './server/front-door.js';
 import { createUpstream, type Upstream } from './server/upstream.js';
@@ -24,6 +24,8 @@ import type { Trade } from './rules/defaults/sandbox.js';
 import { createSimulator } from './rules/defaults/simulator.js';
 import { journalAttempts } from './notify/journal-attempt.js';
 import { Notifier } from './notify/notifier.js';
+import { NotifyRelay } from './notify/relay.js';
+import { replayNotifications } from './notify/replay-notifications.js';
 import { notifyOnChange } from './notify/trade-watch.js';
 import { notifyVerifyResponder } from './notify/verify-responder.js';
 import { liveRules } from './rules/live-rules.js';
@@ -180,13 +182,36 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     },
     dialects,
   );
+  const cassetteFor = (request: HttpRequest) => sessions.get(sessionOf(request)) ?? cassette;
+  // The notify relay (record, auto) and the re-sending of what it recorded (replay, auto).
+  const relay = new NotifyRelay({
+    notify: config.notify,
+    signer,
+    dialects,
+    notifier,
+    redact,
+    log,
+    recording: () => MODE_PLANS[parts.mode].record,
+    cassetteFor,
+    cassettes: () => [...(cassette ? [cassette] : []), ...sessions.list().flatMap(({ session }) => sessions.get(session) ?? [])],
+    mayForward: config.forwardHosts ? interceptMatcher(config.forwardHosts) : undefined,
+  });
+  const resendRecorded = replayNotifications({
+    notifier,
+    keys: signer,
+    dialects,
+    delayMs: config.notify.delayMs,
+    log,
+    cassetteFor,
+    shapeFor: (call, request) => ruleSet?.notifyShape(call, request),
+  });
   const parts: PipelineParts = {
     mode: config.mode,
     dialects,
     rules: [rules],
     defaults: [notifyVerifyResponder(notifier), simulator],
-    cassetteFor: (request) => sessions.get(sessionOf(request)) ?? cassette,
-    upstream,
+    cassetteFor,
+    upstream: relay.wrap(upstream),
     redact,
     recordErrors: config.recordErrors,
     durable: config.durable,
@@ -208,6 +233,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     handle: (request) =>
       andThen(handle(request, parts), (handled) => {
         counts[handled.outcome.source]++;
+        relay.observe(request, handled.outcome);
+        resendRecorded(request, handled.call, handled.outcome);
         const { shown, call, response, outcome, fault, signature } = handled;
         journal.add({ request: shown, dialect: call.dialect, api: call.api, response: redact.response(response), outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
         return handled;
@@ -230,6 +257,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       },
       sessions,
       notifier,
+      relay,
       tls: () => ({ caFile, intercept: config.intercept }),
       adminToken: config.adminToken,
     }),
@@ -282,6 +310,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         watcher?.close();
         notifier.close();
         await frontDoor.close();
+        relay.close();
         upstream.close();
         await cassette?.close();
         await sessions.closeAll();

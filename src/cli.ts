@@ -12,6 +12,7 @@ import { keysCommand } from './commands/keys.js';
 import { rulesCheck } from './commands/rules-check.js';
 import { PaymockError } from './core/errors.js';
 import { createLogger } from './core/log.js';
+import { RELAY_PATH } from './notify/relay.js';
 
 interface ServeFlags {
   mode?: string;
@@ -36,6 +37,7 @@ interface ServeFlags {
   recordErrors?: boolean;
   durable?: boolean;
   forwardHosts?: string;
+  publicUrl?: string;
 }
 
 function serveOptions(command: Command, withMode: boolean): Command {
@@ -63,6 +65,7 @@ function serveOptions(command: Command, withMode: boolean): Command {
     .option('--forward-hosts <hosts>', 'the only hosts paymock forwards to: host,*.example.com (required with a non-loopback --host)')
     .option('--durable', 'write every recorded exchange to disk before answering it (slower; nothing lost on SIGKILL)')
     .option('--record-errors', 'also record upstream system errors (5xx, SYSTEM_ERROR, 20000), which are skipped by default')
+    .option('--public-url <url>', 'where the real sandbox reaches paymock: notify_url is relayed through <url>/__paymock/notify/ while recording')
     .option('--admin-token <token>', 'open the admin API to other hosts, for holders of this token (needed with a non-loopback --host)');
 }
 
@@ -83,12 +86,13 @@ function printSummary(summary: StopSummary): void {
 }
 
 async function serve(flags: ServeFlags, preset: { mode?: string; cassette?: string } = {}): Promise<void> {
-  const { config: file, ...rest } = flags;
-  const config = await loadConfig(file, { ...rest, ...preset });
+  const { config: file, publicUrl, ...rest } = flags;
+  const config = await loadConfig(file, { ...rest, ...preset, ...(publicUrl ? { notify: { publicBaseUrl: publicUrl } } : {}) });
   const running = await startPaymock(config);
   const extras = [
     config.cassette && `cassette ${config.cassette}`,
     config.upstream && `upstream ${config.upstream}`,
+    config.notify.relay && `notify relay ${config.notify.publicBaseUrl}${RELAY_PATH}`,
   ].filter(Boolean);
   process.stdout.write(`paymock ${VERSION} listening on ${running.url} (mode ${running.mode}${extras.length ? `, ${extras.join(', ')}` : ''})\n`);
   const shutdown = async (signal: string) => {

@@ -19,10 +19,24 @@ const AlipaySchema = z
   .object({
     /** Legacy merchants by partner id: the MD5 key (signs MD5 replies, checks MD5 requests), the RSA public key. */
     partners: z
-      .record(z.string().regex(/^2088\d{12}$/, 'expected a partner id: 16 digits starting 2088'), z.object({ md5Key: z.string().min(1).optional(), publicKey: z.string().min(1).optional() }).strict())
+      .record(
+        z.string().regex(/^2088\d{12}$/, 'expected a partner id: 16 digits starting 2088'),
+        z.object({ md5Key: z.string().min(1).optional(), publicKey: z.string().min(1).optional(), privateKey: z.string().min(1).optional() }).strict(),
+      )
       .default({}),
-    /** OpenAPI apps by app_id: the app public key (checks v2 and v3 request signatures). */
-    apps: z.record(z.string(), z.object({ publicKey: z.string().min(1) }).strict()).default({}),
+    /**
+     * OpenAPI apps by app_id: the app public key (checks v2 and v3 request signatures) and,
+     * optionally, its private key (PEM, base64 or a file path: the notify relay re-signs requests).
+     */
+    apps: z
+      .record(
+        z.string(),
+        z
+          .object({ publicKey: z.string().min(1).optional(), privateKey: z.string().min(1).optional() })
+          .strict()
+          .refine((app) => app.publicKey || app.privateKey, { message: 'expected publicKey, privateKey or both' }),
+      )
+      .default({}),
     /** `adapted`: re-sign only replies whose ids were adapted; `always`: every replayed reply. */
     resign: z.enum(['adapted', 'always']).default('adapted'),
     /** Check incoming request signatures when the merchant's key is known. */
@@ -40,9 +54,21 @@ const NotifySchema = z
     retryScale: z.number().positive().max(1).default(1),
     verifyLifetimeMs: z.number().int().positive().default(60_000),
     timeoutMs: z.number().int().positive().default(5_000),
+    /** Where the real sandbox can reach paymock (`--public-url`): the notify relay's address. */
+    publicBaseUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL, e.g. https://paymock.example.com' })
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /** Rewrite notify_url to the relay while recording (default: on when publicBaseUrl is set). */
+    relay: z.boolean().optional(),
   })
   .strict()
-  .default({ enabled: true, delayMs: 200, retryScale: 1, verifyLifetimeMs: 60_000, timeoutMs: 5_000 });
+  .transform(({ relay, ...notify }) => ({ ...notify, relay: relay ?? notify.publicBaseUrl !== undefined }))
+  .refine((notify) => !notify.relay || notify.publicBaseUrl !== undefined, {
+    message: 'notify.relay needs notify.publicBaseUrl (--public-url): the address the sandbox posts notifications to',
+    path: ['relay'],
+  })
+  .default({ enabled: true, delayMs: 200, retryScale: 1, verifyLifetimeMs: 60_000, timeoutMs: 5_000, relay: false });
 
 /** `host,*.example.com` from a flag, or a list from a config file. */
 const HostList = z
@@ -142,5 +168,17 @@ export async function loadConfig(file: string | undefined, flags: Record<string,
   if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
     throw new PaymockError('CONFIG_INVALID', `config file ${chosen} must hold an object of options`);
   }
-  return parseOptions({ ...fromFile, ...defined }, `config (file ${chosen} and flags)`);
+  return parseOptions(mergeFlags(fromFile as Record<string, unknown>, defined), `config (file ${chosen} and flags)`);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Flags win; a flag for a nested option (`--public-url` is `notify.publicBaseUrl`) keeps the file's siblings. */
+function mergeFlags(fromFile: Record<string, unknown>, flags: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...fromFile };
+  for (const [name, value] of Object.entries(flags)) {
+    const base = merged[name];
+    merged[name] = isObject(base) && isObject(value) ? { ...base, ...value } : value;
+  }
+  return merged;
 }

@@ -4,6 +4,7 @@ import express from 'express';
 import type { AdminContext } from './context.js';
 import { errorHandler } from './errors.js';
 import { cassetteRoutes } from './routes-cassettes.js';
+import { relayRoutes } from './routes-relay.js';
 import { ruleRoutes } from './routes-rules.js';
 import { stateRoutes } from './routes-state.js';
 import { uiRoutes } from './routes-ui.js';
@@ -12,6 +13,8 @@ import { guard } from './security.js';
 export function createAdminApp(context: AdminContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Before the guard: the real sandbox, not a loopback client, posts notifications to the relay.
+  app.use('/__paymock', relayRoutes(context.relay));
   app.use(guard(context.adminToken));
   app.use(express.json({ limit: '1mb' }));
   const api = express.Router();

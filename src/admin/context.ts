@@ -4,6 +4,7 @@ import type { CassetteSession } from '../cassettes/session.js';
 import type { Mode } from '../config.js';
 import type { Journal } from '../core/journal.js';
 import type { Notifier } from '../notify/notifier.js';
+import type { NotifyRelay } from '../notify/relay.js';
 import type { Source } from '../core/types.js';
 import type { Trade } from '../rules/defaults/sandbox.js';
 import type { RuleSet } from '../rules/rule-set.js';
@@ -24,6 +25,8 @@ export interface AdminContext {
   readonly sandbox: { trades(session?: string): readonly Trade[]; reset(session?: string): void; sessions(): string[] };
   readonly sessions: SessionCassettes;
   readonly notifier: Notifier;
+  /** Forwards (and records) the sandbox's notifications; its endpoints skip the guard. */
+  readonly relay: NotifyRelay;
   tls(): { caFile: string | null; intercept: readonly string[] };
   /** When set, every admin request must present it (`Authorization: Bearer <token>`). */
   readonly adminToken: string | undefined;

@@ -1,4 +1,5 @@
 // Who may use the admin API: loopback clients, or with --admin-token only holders of the token.
+// The notify relay's endpoints are the one exception (mounted before this guard, routes-relay.ts).
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 

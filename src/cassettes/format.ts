@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { fromStored, toStored } from '../core/body.js';
 import { makeKey } from '../core/match-key.js';
-import type { DialectName, HeaderList, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
+import type { Body, DialectName, HeaderList, Interaction, RecordedNotification } from '../core/types.js';
 
 /** Bumped when the file format changes incompatibly; newer files are refused, never rewritten. */
 export const FORMAT_VERSION = 1;
@@ -25,6 +25,15 @@ const StoredBodySchema = z.union([
   z.object({ base64: z.string() }).strict(),
 ]);
 
+// Added in format 1 without a bump: optional, so older files load and older readers ignore it.
+const StoredNotificationSchema = z
+  .object({
+    receivedAt: z.iso.datetime({ error: 'expected an ISO time, e.g. 2024-01-01T12:00:00.000Z' }),
+    headers: HeaderListSchema,
+    body: StoredBodySchema,
+  })
+  .strict();
+
 const StoredInteractionSchema = z.object({
   recordedAt: z.string(),
   latencyMs: z.number().nonnegative(),
@@ -43,6 +52,7 @@ const StoredInteractionSchema = z.object({
     headers: HeaderListSchema,
     body: StoredBodySchema,
   }),
+  notifications: z.array(StoredNotificationSchema).optional(),
 });
 
 export const CassetteFileSchema = z.object({
@@ -55,13 +65,14 @@ export const CassetteFileSchema = z.object({
 });
 
 export type StoredInteraction = z.infer<typeof StoredInteractionSchema>;
+export type StoredNotification = z.infer<typeof StoredNotificationSchema>;
 export type CassetteFile = z.infer<typeof CassetteFileSchema>;
 
 export function emptyCassette(name: string, upstream?: string): CassetteFile {
   return { paymock: FORMAT_VERSION, name, ...(upstream ? { upstream } : {}), interactions: [] };
 }
 
-function storeMessage(message: HttpRequest | HttpResponse) {
+function storeMessage(message: { readonly headers: HeaderList; readonly body: Body }) {
   return { headers: headerLines(message.headers), body: toStored(message.body) };
 }
 
@@ -79,7 +90,16 @@ export function toStoredInteraction(interaction: Interaction): StoredInteraction
       ...(response.statusText !== undefined ? { statusText: response.statusText } : {}),
       ...storeMessage(response),
     },
+    ...(interaction.notifications?.length ? { notifications: interaction.notifications.map(toStoredNotification) } : {}),
   };
+}
+
+export function toStoredNotification(notification: RecordedNotification): StoredNotification {
+  return { receivedAt: notification.receivedAt, ...storeMessage(notification) };
+}
+
+function fromStoredNotification(stored: StoredNotification): RecordedNotification {
+  return { receivedAt: stored.receivedAt, headers: headerList(stored.headers), body: fromStored(stored.body) };
 }
 
 export function fromStoredInteraction(stored: StoredInteraction): Interaction {
@@ -97,5 +117,6 @@ export function fromStoredInteraction(stored: StoredInteraction): Interaction {
       headers: headerList(response.headers),
       body: fromStored(response.body),
     },
+    ...(stored.notifications?.length ? { notifications: stored.notifications.map(fromStoredNotification) } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // One open cassette: the file (store), the replay index over it, and recording into it.
 import { dialectFor } from '../dialects/index.js';
 import { formatKey, formatNearMisses, nearestMisses } from '../core/near-miss.js';
-import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey } from '../core/types.js';
+import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
 import { fromStoredInteraction, toStoredInteraction } from './format.js';
 import { ReplayIndex } from './replay-index.js';
 import { openCassette, type CassetteStore } from './store.js';
@@ -90,6 +90,37 @@ export class CassetteSession {
     // What was just recorded was already served once, live.
     this.#index.take(interaction.key.id);
     return index;
+  }
+
+  /** Every interaction, recorded order (read-only: the notify relay looks for a notification's cause). */
+  get interactions(): readonly Interaction[] {
+    return this.#live;
+  }
+
+  /** Where an interaction is now (a deletion shifts indexes; a notification replaces the object). */
+  #indexOf(interaction: Interaction): number {
+    const index = this.#live.indexOf(interaction);
+    if (index >= 0) return index;
+    return this.#live.findIndex((live) => live.request === interaction.request);
+  }
+
+  /** The interaction as it is now: notifications attached since, or undefined once deleted. */
+  current(interaction: Interaction): Interaction | undefined {
+    return this.#live[this.#indexOf(interaction)];
+  }
+
+  /**
+   * Add a notification to an interaction (found by identity, so a deletion in between cannot
+   * misplace it); written with the next flush. Returns the interaction as it now is, or undefined if gone.
+   */
+  attachNotification(interaction: Interaction, notification: RecordedNotification): Interaction | undefined {
+    const index = this.#indexOf(interaction);
+    if (index < 0) return undefined;
+    interaction = this.#live[index]!;
+    const updated: Interaction = { ...interaction, notifications: [...(interaction.notifications ?? []), notification] };
+    this.#live[index] = updated;
+    this.#store.update(index, toStoredInteraction(updated));
+    return updated;
   }
 
   flush(): Promise<void> {

@@ -24,6 +24,8 @@ export interface CassetteStore {
   append(interaction: StoredInteraction): void;
   /** Take one interaction out (written with the next flush); undefined when there is none. */
   remove(index: number): StoredInteraction | undefined;
+  /** Replace one interaction (written with the next flush); false when there is none. */
+  update(index: number, interaction: StoredInteraction): boolean;
   /** Write everything appended so far; resolves when it is on disk. */
   flush(): Promise<void>;
   /** Flush, then let another process write this cassette. */
@@ -157,6 +159,13 @@ async function openLocked(
         timer ??= setTimeout(() => flush().catch(options.onError), windowMs());
       }
       return removed;
+    },
+    update(index, interaction) {
+      if (index < 0 || index >= db.data.interactions.length) return false;
+      db.data.interactions[index] = interaction;
+      pending++;
+      timer ??= setTimeout(() => flush().catch(options.onError), windowMs());
+      return true;
     },
     flush,
     async close() {

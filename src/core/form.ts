@@ -34,6 +34,15 @@ export function rawFormText(bytes: Buffer): string {
   return bytes.toString('latin1');
 }
 
+/** The value of `name` in a urlencoded string, for ASCII-valued fields such as a charset. */
+export function rawField(form: string, name: string): string | undefined {
+  for (const pair of form.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq) === name) return decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+  }
+  return undefined;
+}
+
 /** Parse `a=1&b=%D6%D0` with `+` as space, percent-escapes decoded as `charset`. */
 export function parseForm(text: string, charset = 'utf-8'): FormFields {
   const fields: FormFields = [];

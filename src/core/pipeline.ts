@@ -148,7 +148,9 @@ const STEPS: ReadonlyArray<(exchange: Exchange) => MaybePromise<Answer | undefin
   ({ plan, parts, request, key, call, dialect, warnings }) =>
     plan.cassette ? collecting(warnings, () => parts.cassetteFor(request)?.answer(key, call, request, dialect)) : undefined,
   ({ plan, parts, call, request, dialect, warnings }) => (plan.defaults ? firstAnswer(parts.defaults, call, request, dialect, warnings) : undefined),
-  ({ plan, request, shown, call, key, parts }) => (plan.upstream ? forward(request, shown, call, key, parts) : miss(call, key, request, parts)),
+  // The upstream's warnings (a relay that cannot re-sign) are raised before its first await.
+  ({ plan, request, shown, call, key, parts, warnings }) =>
+    collecting(warnings, () => (plan.upstream ? forward(request, shown, call, key, parts) : miss(call, key, request, parts))),
 ];
 
 function answerFrom(exchange: Exchange, from: number): MaybePromise<Answer> {

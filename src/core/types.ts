@@ -61,6 +61,15 @@ export interface Interaction {
   readonly key: MatchKey;
   readonly request: HttpRequest;
   readonly response: HttpResponse;
+  /** Notifications the sandbox sent because of this exchange, caught by the notify relay. */
+  readonly notifications?: readonly RecordedNotification[];
+}
+
+/** An asynchronous notification as the relay received it (the POSTed form, bytes kept). */
+export interface RecordedNotification {
+  readonly receivedAt: string;
+  readonly headers: HeaderList;
+  readonly body: Body;
 }
 
 export interface Cassette {

@@ -3,7 +3,12 @@
 import { textBody } from '../core/body.js';
 import type { Journal } from '../core/journal.js';
 import { makeKey } from '../core/match-key.js';
-import type { AttemptObserver } from './notifier.js';
+import type { Source } from '../core/types.js';
+import type { AttemptObserver, NotificationOrigin } from './notifier.js';
+
+/** Shown as who answered: the simulated sandbox, the real one (relayed), or a cassette (re-sent). */
+const SOURCE: Record<NotificationOrigin, Source> = { simulated: 'default', relayed: 'upstream', replayed: 'cassette' };
+const ORIGIN: Record<NotificationOrigin, string> = { simulated: '', relayed: ' (relayed from the sandbox)', replayed: ' (recorded, re-sent)' };
 
 function describe(dialect: 'alipay-mapi' | 'alipay-openapi', api: string, params: Record<string, string>) {
   return { dialect, api, call: { dialect, api, params } };
@@ -27,8 +32,8 @@ export function journalAttempts(journal: Journal): AttemptObserver {
       ...describe(legacy ? 'alipay-mapi' : 'alipay-openapi', `notify ${notification.fields.trade_status ?? ''}`.trim(), notification.fields),
       key: makeKey({ notify_id: notification.id }),
       outcome: {
-        source: 'default',
-        reason: `notification ${notification.id}, attempt ${notification.attempts.length}: ${attempt.success ? 'merchant answered success' : `not success (${attempt.error ?? JSON.stringify(attempt.answer)})`}`,
+        source: SOURCE[notification.origin],
+        reason: `notification ${notification.id}${ORIGIN[notification.origin]}, attempt ${notification.attempts.length}: ${attempt.success ? 'merchant answered success' : `not success (${attempt.error ?? JSON.stringify(attempt.answer)})`}`,
         durationMs,
       },
     });

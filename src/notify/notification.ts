@@ -80,21 +80,32 @@ function legacyFields(target: NotifyTarget, event: TradeEvent, notifyId: string,
   });
 }
 
-/** The signed form, or undefined fields' reason when it cannot be signed (no MD5 key). */
-export function notificationForm(target: NotifyTarget, event: TradeEvent, notifyId: string, now: Date, keys: NotifyKeys): { fields: Record<string, string>; unsigned?: string } {
-  if (target.surface === 'openapi') {
-    const fields = openapiFields(target, event, notifyId, now);
+/** How a notification is signed: the gateway it comes from, the merchant, its charset. */
+export type SignAs = Pick<NotifyTarget, 'surface' | 'charset' | 'merchant' | 'signType'>;
+
+/**
+ * Sign a notification's fields as Alipay would (any sign and sign_type in them are replaced), or
+ * say why it cannot be signed (no MD5 key). Mock-mode and replayed notifications share it.
+ */
+export function signNotification(unsigned: Record<string, string>, as: SignAs, keys: NotifyKeys): { fields: Record<string, string>; unsigned?: string } {
+  const { sign: _sign, sign_type: _signType, ...fields } = unsigned;
+  if (as.surface === 'openapi') {
     // Signed like rsaCheckV1 verifies: without sign and sign_type (alipay-sdk tries both ways).
-    const sign = rsaSign(notifySignContent(fields), keys.alipayKey, 'RSA2', target.charset);
+    const sign = rsaSign(notifySignContent(fields), keys.alipayKey, 'RSA2', as.charset);
     return { fields: { ...fields, sign_type: 'RSA2', sign } };
   }
-  const fields = legacyFields(target, event, notifyId, now);
-  const signType = target.signType.toUpperCase();
+  const signType = as.signType.toUpperCase();
   if (signType === 'MD5') {
-    const key = keys.md5Key(target.merchant);
-    if (!key) return { fields, unsigned: `no MD5 key for partner ${target.merchant}` };
-    return { fields: { ...fields, sign_type: 'MD5', sign: md5Sign(notifySignContent(fields), key, target.charset) } };
+    const key = keys.md5Key(as.merchant);
+    if (!key) return { fields, unsigned: `no MD5 key for partner ${as.merchant}` };
+    return { fields: { ...fields, sign_type: 'MD5', sign: md5Sign(notifySignContent(fields), key, as.charset) } };
   }
   const algorithm = signType === 'RSA' ? 'RSA' : 'RSA2';
-  return { fields: { ...fields, sign_type: algorithm, sign: rsaSign(notifySignContent(fields), keys.alipayKey, algorithm, target.charset) } };
+  return { fields: { ...fields, sign_type: algorithm, sign: rsaSign(notifySignContent(fields), keys.alipayKey, algorithm, as.charset) } };
+}
+
+/** The signed form, or undefined fields' reason when it cannot be signed (no MD5 key). */
+export function notificationForm(target: NotifyTarget, event: TradeEvent, notifyId: string, now: Date, keys: NotifyKeys): { fields: Record<string, string>; unsigned?: string } {
+  const fields = target.surface === 'openapi' ? openapiFields(target, event, notifyId, now) : legacyFields(target, event, notifyId, now);
+  return signNotification(fields, target, keys);
 }

@@ -32,14 +32,19 @@ export interface Attempt {
   readonly success: boolean;
 }
 
+/** Made up by the simulated sandbox, relayed from the real one, or re-sent from a cassette. */
+export type NotificationOrigin = 'simulated' | 'relayed' | 'replayed';
+
 export interface Notification {
   readonly id: string;
+  readonly origin: NotificationOrigin;
   readonly url: string;
   readonly charset: string;
   readonly fields: Record<string, string>;
   readonly createdAt: string;
   readonly attempts: Attempt[];
-  state: 'pending' | 'delivered' | 'gave-up' | 'suppressed' | 'held';
+  /** `relayed`: the real sandbox delivers (and retries) through the relay; the merchant did not say success yet. */
+  state: 'pending' | 'delivered' | 'gave-up' | 'suppressed' | 'held' | 'relayed';
   nextAt?: string;
   /** The rule that shaped it, if any. */
   readonly ruleId?: string;
@@ -55,6 +60,28 @@ export interface Shape {
   readonly duplicate?: number;
   readonly outOfOrder?: boolean;
   readonly badSignature?: boolean;
+}
+
+/** A fresh notify_id: 32 hex characters, like Alipay's. */
+export function newNotifyId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** A notification whose fields are final and signed, ready to be scheduled. */
+export interface Prepared {
+  readonly id: string;
+  readonly url: string;
+  readonly charset: string;
+  readonly fields: Record<string, string>;
+  /** Notifications of one trade: what `outOfOrder` holds back until the next one. */
+  readonly tradeKey: string;
+  readonly origin: NotificationOrigin;
+}
+
+/** The bytes of a relayed notification, re-sent as they came by a manual send. */
+export interface RawNotification {
+  readonly bytes: Buffer;
+  readonly contentType: string;
 }
 
 /** Same length and alphabet as the real signature, but not it. */
@@ -81,6 +108,7 @@ export class Notifier {
   /** Notifications held back (out of order) until their trade's next one goes out. */
   readonly #held = new Map<string, Notification[]>();
   readonly #onAttempt: AttemptObserver;
+  readonly #raw = new WeakMap<Notification, RawNotification>();
 
   /** `onAttempt` observes every delivery (the journal records it). */
   constructor(options: NotifyOptions, keys: NotifyKeys, log: Logger, onAttempt: AttemptObserver = () => undefined) {
@@ -98,34 +126,37 @@ export class Notifier {
   /** Issue and schedule a notification for a trade change, shaped by a rule if one matched. */
   notify(target: NotifyTarget, event: TradeEvent, shaped?: { ruleId: string; shape: Shape }): Notification | undefined {
     if (!this.#options.enabled) return undefined;
-    const shape = shaped?.shape ?? {};
-    const id = randomBytes(16).toString('hex');
+    const id = newNotifyId();
     const { fields, unsigned } = notificationForm(target, event, id, new Date(), this.#keys);
     if (unsigned) warn(this.#log, `notification for ${event.trade.outTradeNo} goes out UNSIGNED: ${unsigned}`);
-    const sent = shape.badSignature && fields.sign ? { ...fields, sign: spoil(fields.sign) } : fields;
     const tradeKey = `${event.trade.merchant}\u0000${event.trade.outTradeNo}`;
+    return this.send({ id, url: target.url, charset: target.charset, fields, tradeKey, origin: 'simulated' }, shaped);
+  }
+
+  /** Schedule a prepared notification (signed fields, e.g. a recorded one re-sent) after `delayMs`. */
+  send(prepared: Prepared, shaped?: { ruleId: string; shape: Shape }, delayMs = this.#options.delayMs): Notification | undefined {
+    if (!this.#options.enabled) return undefined;
+    const shape = shaped?.shape ?? {};
+    const { id, fields, tradeKey } = prepared;
+    const sent = shape.badSignature && fields.sign ? { ...fields, sign: spoil(fields.sign) } : fields;
     const copies = shape.suppress ? 1 : (shape.duplicate ?? 1);
     let first: Notification | undefined;
     for (let copy = 0; copy < copies; copy++) {
       const notification: Notification = {
         id,
-        url: target.url,
-        charset: target.charset,
+        origin: prepared.origin,
+        url: prepared.url,
+        charset: prepared.charset,
         fields: sent,
         createdAt: new Date().toISOString(),
         attempts: [],
         state: shape.suppress ? 'suppressed' : shape.outOfOrder ? 'held' : 'pending',
         ...(shaped ? { ruleId: shaped.ruleId } : {}),
       };
-      this.#all.push(notification);
-      // Bounded like the journal: the oldest finished notifications are forgotten first.
-      if (this.#all.length > MAX_KEPT) {
-        const index = this.#all.findIndex((old) => old.state !== 'pending' && old.state !== 'held');
-        if (index >= 0) this.#all.splice(index, 1);
-      }
+      this.#keep(notification);
       first ??= notification;
       if (notification.state === 'held') this.#held.set(tradeKey, [...(this.#held.get(tradeKey) ?? []), notification]);
-      else if (notification.state === 'pending') this.#schedule(notification, shape.delayMs ?? this.#options.delayMs, tradeKey);
+      else if (notification.state === 'pending') this.#schedule(notification, shape.delayMs ?? delayMs, tradeKey);
     }
     this.#issued.set(id, Date.now());
     // notify_verify only needs ids within their lifetime; older ones are dropped as new ones come.
@@ -134,6 +165,40 @@ export class Notifier {
       this.#issued.delete(old);
     }
     return first;
+  }
+
+  /**
+   * A delivery the real sandbox made through the relay, and the merchant's answer. Its retries
+   * (same notify_id, same URL) add attempts to one entry; the sandbox, not paymock, retries.
+   */
+  relayed(url: string, charset: string, fields: Record<string, string>, raw: RawNotification, attempt: Attempt, durationMs: number): Notification {
+    const id = fields.notify_id ?? newNotifyId();
+    let notification = this.#all.filter((old) => old.origin === 'relayed' && old.id === id && old.url === url).at(-1);
+    if (!notification) {
+      notification = { id, origin: 'relayed', url, charset, fields, createdAt: new Date().toISOString(), attempts: [], state: 'relayed' };
+      this.#keep(notification);
+      this.#raw.set(notification, raw);
+    }
+    this.#record(notification, attempt, raw.bytes.toString('latin1'), durationMs);
+    return notification;
+  }
+
+  #keep(notification: Notification): void {
+    this.#all.push(notification);
+    // Bounded like the journal: the oldest finished notifications are forgotten first.
+    if (this.#all.length > MAX_KEPT) {
+      const index = this.#all.findIndex((old) => old.state !== 'pending' && old.state !== 'held');
+      if (index >= 0) this.#all.splice(index, 1);
+    }
+  }
+
+  #record(notification: Notification, attempt: Attempt, body: string, durationMs: number): void {
+    notification.attempts.push(attempt);
+    this.#onAttempt(notification, attempt, body, durationMs);
+    if (attempt.success) {
+      notification.state = 'delivered';
+      delete notification.nextAt;
+    }
   }
 
   /** Legacy notify_verify: true for an id paymock issued, within its lifetime. */
@@ -178,13 +243,14 @@ export class Notifier {
   async #attempt(notification: Notification, retry: boolean): Promise<void> {
     const at = new Date().toISOString();
     const started = performance.now();
-    const body = encodeForm(notification.fields, notification.charset);
+    const raw = this.#raw.get(notification);
+    const body = raw ? raw.bytes.toString('latin1') : encodeForm(notification.fields, notification.charset);
     let attempt: Attempt;
     try {
       const res = await fetch(notification.url, {
         method: 'POST',
-        headers: { 'content-type': `application/x-www-form-urlencoded; charset=${notification.charset}` },
-        body,
+        headers: { 'content-type': raw?.contentType ?? `application/x-www-form-urlencoded; charset=${notification.charset}` },
+        body: raw ? new Uint8Array(raw.bytes) : body,
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
       const answer = (await res.text()).slice(0, 200);
@@ -192,13 +258,8 @@ export class Notifier {
     } catch (error) {
       attempt = { at, error: (error as Error).message, success: false };
     }
-    notification.attempts.push(attempt);
-    this.#onAttempt(notification, attempt, body, performance.now() - started);
-    if (attempt.success) {
-      notification.state = 'delivered';
-      delete notification.nextAt;
-      return;
-    }
+    this.#record(notification, attempt, body, performance.now() - started);
+    if (attempt.success) return;
     this.#log.info(`notification ${notification.id} to ${notification.url}: ${attempt.error ?? `answered ${JSON.stringify(attempt.answer)}`}, not "success"`);
     if (!retry || notification.state !== 'pending') return;
     const retries = notification.attempts.length - 1;

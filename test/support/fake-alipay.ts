@@ -12,6 +12,8 @@ export interface FakeAlipay {
   upstream: FakeUpstream;
   /** The gateway's public key (what an app trusts when talking to the real thing). */
   publicKeyPem: string;
+  /** Its private key, for a test that sends notifications as the gateway would. */
+  privateKeyPem: string;
   /** Business fields each v2/v3 call answers with, by call count. */
   v2(method: string, answer: (biz: Record<string, string>, n: number) => Record<string, string>): void;
   v3(path: string, answer: (body: Record<string, string>, n: number) => Record<string, string>): void;
@@ -63,6 +65,7 @@ export async function startFakeAlipay(): Promise<FakeAlipay> {
   return {
     upstream,
     publicKeyPem: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: privateKey,
     v2: (method, answer) => v2.set(method, answer),
     mapi: (service, answer) => mapi.set(service, answer),
     v3(path, answer) {

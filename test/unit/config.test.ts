@@ -52,3 +52,18 @@ test('a YAML config file works the same, and its syntax errors name the line', a
   await writeFile(file, 'alipay:\n  partners:\n    "123": { md5Key: abc }\n');
   await assert.rejects(loadConfig(file, {}), /alipay\.partners\.123: expected a partner id/);
 });
+
+test('notify relay: on with a public URL, off without; relay alone is an error; --public-url keeps the file notify options', async (t) => {
+  assert.equal(parseOptions({}).notify.relay, false);
+  const on = parseOptions({ notify: { publicBaseUrl: 'https://pm.example.com/' } }).notify;
+  assert.deepEqual([on.relay, on.publicBaseUrl], [true, 'https://pm.example.com']);
+  assert.equal(parseOptions({ notify: { publicBaseUrl: 'https://pm.example.com', relay: false } }).notify.relay, false);
+  assert.throws(() => parseOptions({ notify: { relay: true } }), /notify\.relay: notify\.relay needs notify\.publicBaseUrl/);
+  assert.throws(() => parseOptions({ notify: { publicBaseUrl: 'ftp://x' } }), /notify\.publicBaseUrl: expected an http/);
+  assert.throws(() => parseOptions({ alipay: { apps: { '2021': {} } } }), /alipay\.apps\.2021: expected publicKey, privateKey or both/);
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'paymock.config.json');
+  await writeFile(file, JSON.stringify({ notify: { delayMs: 5 } }));
+  const merged = await loadConfig(file, { notify: { publicBaseUrl: 'http://127.0.0.1:9' } });
+  assert.deepEqual([merged.notify.delayMs, merged.notify.publicBaseUrl, merged.notify.relay], [5, 'http://127.0.0.1:9', true]);
+});
