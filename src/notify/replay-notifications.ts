@@ -81,10 +81,11 @@ export function replayNotifications(deps: ReplayNotifyDeps): (request: HttpReque
     const merchant = merchantOf(call, request);
     const own = notifyUrlOf(call);
     // An app-side relay URL is not called back through the public address: paymock posts directly.
-    const url = own ? (unwrapRelayUrl(own) ?? own) : targetFor(merchant, call);
-    if (own && url) remember(merchant, call, url);
+    const ownUrl = own ? (unwrapRelayUrl(own) ?? own) : undefined;
+    if (ownUrl) remember(merchant, call, ownUrl);
     const interaction = deps.cassetteFor(request)?.interactions[outcome.cassette.index];
-    if (!interaction?.notifications?.length) return;
+    if (!interaction?.notifications?.length) return; // the usual case: nothing more to look up
+    const url = ownUrl ?? targetFor(merchant, call);
     if (!url) {
       deps.log.info(`${call.api}: ${interaction.notifications.length} recorded notification(s) not re-sent: the request carries no notify_url, and none is known for its trade`);
       return;
