@@ -1,5 +1,6 @@
 // Bodies: the bytes are the truth, charset and text are views. The only module that imports
 // iconv-lite, so GBK, GB18030 and friends are handled in one place.
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import type { Body, HeaderList } from './types.js';
 import { headerValue } from './headers.js';
@@ -42,8 +43,12 @@ export function isKnownCharset(charset: string): boolean {
   return iconv.encodingExists(charset);
 }
 
+const UTF8 = /^utf-?8$/i;
+
 /** Decode `bytes` only if the text encodes back to exactly the same bytes. */
 function roundTrip(bytes: Buffer, charset: string): string | undefined {
+  // Valid UTF-8 always round-trips: Node checks and decodes it natively, no iconv pass needed.
+  if (UTF8.test(charset)) return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
   const text = decodeText(bytes, charset);
   return encodeText(text, charset).equals(bytes) ? text : undefined;
 }

@@ -25,7 +25,8 @@ function unescapeBytes(part: string): Buffer {
 
 const PLAIN = /^[\x21-\x24\x26-\x2a\x2c-\x7e]*$/; // printable ASCII without % and +: nothing to decode
 
-function decodePart(part: string, charset: string): string {
+/** One escaped name or value of a form, decoded in `charset`. */
+export function decodeFormPart(part: string, charset: string): string {
   return PLAIN.test(part) ? part : decodeText(unescapeBytes(part), charset);
 }
 
@@ -51,7 +52,7 @@ export function parseForm(text: string, charset = 'utf-8'): FormFields {
     const eq = pair.indexOf('=');
     const name = eq < 0 ? pair : pair.slice(0, eq);
     const value = eq < 0 ? '' : pair.slice(eq + 1);
-    fields.push([decodePart(name, charset), decodePart(value, charset)]);
+    fields.push([decodeFormPart(name, charset), decodeFormPart(value, charset)]);
   }
   return fields;
 }

@@ -11,6 +11,7 @@ export function digest(data: string | Buffer): string {
 }
 
 export function readable(value: string): string {
+  if (value.length * 3 <= MAX_READABLE) return value; // short enough whatever its characters
   const bytes = Buffer.byteLength(value);
   return bytes <= MAX_READABLE ? value : `sha256:${digest(value)} (${bytes} bytes)`;
 }

@@ -175,15 +175,16 @@ export function handle(request: HttpRequest, parts: PipelineParts): MaybePromise
   const check: SignatureCheck = plan.verify ? collecting(warnings, () => dialect.verify(request, call)) : UNCHECKED;
   const exchange: Exchange = { request, shown, call, key, dialect, check, parts, plan, warnings };
 
-  const finish = (answer: Answer): Handled => {
-    const outcome: Outcome = { ...answer.outcome, ...(warnings.length ? { warnings } : {}), durationMs: performance.now() - started };
-    if (parts.log.debugging) {
-      parts.log.debug(`${request.method} ${shown.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
-    }
-    const signature = !check.ok ? 'invalid' : check.checked ? 'valid' : 'unchecked';
-    return { shown, call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
-  };
-  return andThen(answerFrom(exchange, 0), (answer) => (answer.delayMs ? sleep(answer.delayMs).then(() => finish(answer)) : finish(answer)));
+  return andThen(answerFrom(exchange, 0), (answer) => (answer.delayMs ? sleep(answer.delayMs).then(() => finish(exchange, answer, started)) : finish(exchange, answer, started)));
+}
+
+function finish({ request, shown, call, key, check, parts, warnings }: Exchange, answer: Answer, started: number): Handled {
+  const outcome: Outcome = { ...answer.outcome, ...(warnings.length ? { warnings } : {}), durationMs: performance.now() - started };
+  if (parts.log.debugging) {
+    parts.log.debug(`${request.method} ${shown.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
+  }
+  const signature = !check.ok ? 'invalid' : check.checked ? 'valid' : 'unchecked';
+  return { shown, call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
 }
 
 const UNCHECKED: SignatureCheck = { ok: true, checked: false };

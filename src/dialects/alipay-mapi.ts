@@ -1,6 +1,7 @@
 // The legacy overseas gateway (`/gateway.do?service=...`): GET query or form POST, charset from
 // `_input_charset` (query first, then body, GBK when absent), XML replies. ../shared/alipay.md §1-2.
 import { isKnownCharset } from '../core/body.js';
+import { requestUrl } from '../core/request-url.js';
 import type { Call, Dialect, HttpRequest } from '../core/types.js';
 import { alipayKey } from './alipay-key.js';
 import { decodeParams, gatewayForms, isGatewayPath, rawParam } from './alipay-request.js';
@@ -21,7 +22,7 @@ export function mapiCharset(request: HttpRequest): string {
 
 function decode(request: HttpRequest): Call {
   const charset = mapiCharset(request);
-  const { params } = decodeParams(gatewayForms(request), charset);
+  const params = decodeParams(gatewayForms(request), charset);
   return { dialect: 'alipay-mapi', api: params.service ?? '', params, charset };
 }
 
@@ -30,8 +31,10 @@ export function createMapiDialect(options: AlipayDialectOptions): Dialect {
     ...httpDialect,
     name: 'alipay-mapi',
     detect(request) {
+      // The path first: it is cheap, and most non-Alipay traffic stops there.
+      if (!isGatewayPath(requestUrl(request).pathname)) return false;
       const forms = gatewayForms(request);
-      return isGatewayPath(forms.path) && rawParam(forms, 'service') !== undefined;
+      return rawParam(forms, 'service') !== undefined;
     },
     decode,
     ...adaptWith(resignMapi, decode, options),

@@ -2,6 +2,7 @@
 // JSON in a form body, `+` as space, JSON replies signed over the node text. alipay.md §3-4.
 import { tryParseJson } from '../core/canonical-json.js';
 import { isKnownCharset } from '../core/body.js';
+import { requestUrl } from '../core/request-url.js';
 import type { Call, Dialect, HttpRequest } from '../core/types.js';
 import { alipayKey } from './alipay-key.js';
 import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
@@ -15,7 +16,7 @@ function decode(request: HttpRequest): Call {
   const forms = gatewayForms(request);
   const declared = rawParam(forms, 'charset');
   const charset = declared && isKnownCharset(declared) ? declared : 'utf-8';
-  const { params } = decodeParams(forms, charset);
+  const params = decodeParams(forms, charset);
   const biz = params.biz_content === undefined ? undefined : tryParseJson(params.biz_content);
   return { dialect: 'alipay-openapi', api: params.method ?? '', params, biz, charset };
 }
@@ -25,8 +26,10 @@ export function createOpenapiDialect(options: AlipayDialectOptions): Dialect {
     ...httpDialect,
     name: 'alipay-openapi',
     detect(request) {
+      // The path first: it is cheap, and most non-Alipay traffic stops there.
+      if (!isGatewayPath(requestUrl(request).pathname)) return false;
       const forms = gatewayForms(request);
-      return isGatewayPath(forms.path) && rawParam(forms, 'method') !== undefined && rawParam(forms, 'service') === undefined;
+      return rawParam(forms, 'method') !== undefined && rawParam(forms, 'service') === undefined;
     },
     decode,
     ...adaptWith(resignOpenapi, decode, options),

@@ -2,32 +2,23 @@
 // the query and the form body, percent-decoded in the request's own charset (GBK by default on
 // the legacy gateway).
 import { requestUrl } from '../core/request-url.js';
-import { parseForm, rawFormText, type FormFields } from '../core/form.js';
+import { decodeFormPart, rawFormText } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
 import type { HttpRequest } from '../core/types.js';
 
 export interface GatewayForms {
   readonly path: string;
-  /** The query and the form body as raw urlencoded text (one char per byte). */
-  readonly query: string;
-  readonly body: string;
-  /** Every raw (still escaped) value by name: the query's first, then the body's. */
-  readonly raw: ReadonlyMap<string, string>;
+  /** Every `name=value` of the query, then of the form body, still escaped (one char per byte). */
+  readonly pairs: ReadonlyArray<readonly [string, string]>;
 }
 
-function rawValues(query: string, body: string): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const form of [query, body]) {
-    if (form === '') continue;
-    for (const pair of form.split('&')) {
-      const eq = pair.indexOf('=');
-      if (eq > 0) {
-        const name = pair.slice(0, eq);
-        if (!values.has(name)) values.set(name, pair.slice(eq + 1));
-      }
-    }
+function splitPairs(form: string, into: Array<[string, string]>): void {
+  if (form === '') return;
+  for (const pair of form.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    into.push(eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)]);
   }
-  return values;
 }
 
 const FORM = /^application\/x-www-form-urlencoded/i;
@@ -48,8 +39,10 @@ function readForms(request: HttpRequest): GatewayForms {
   const type = headerValue(request.headers, 'content-type') ?? '';
   // alipay-sdk and the Java SDKs always label form posts; a GET has no body to read.
   const body = FORM.test(type) || (type === '' && request.method === 'POST') ? rawFormText(request.body.bytes).trim() : '';
-  const query = url.search.slice(1);
-  return { path: url.pathname, query, body, raw: rawValues(query, body) };
+  const pairs: Array<[string, string]> = [];
+  splitPairs(url.search.slice(1), pairs);
+  splitPairs(body, pairs);
+  return { path: url.pathname, pairs };
 }
 
 export function isGatewayPath(path: string): boolean {
@@ -58,19 +51,15 @@ export function isGatewayPath(path: string): boolean {
 
 /** A parameter's ASCII value from the query, else the body (service, method, charset). */
 export function rawParam(forms: GatewayForms, name: string): string | undefined {
-  const raw = forms.raw.get(name);
-  return raw === undefined ? undefined : decodeURIComponent(raw.includes('+') ? raw.replace(/\+/g, ' ') : raw);
+  for (const [key, raw] of forms.pairs) {
+    if (key === name) return decodeURIComponent(raw.includes('+') ? raw.replace(/\+/g, ' ') : raw);
+  }
+  return undefined;
 }
 
-export interface DecodedParams {
-  readonly query: FormFields;
-  readonly body: FormFields;
-  /** Query and body merged; a body field wins over a query field of the same name. */
-  readonly params: Record<string, string>;
-}
-
-export function decodeParams(forms: GatewayForms, charset: string): DecodedParams {
-  const query = parseForm(forms.query, charset);
-  const body = parseForm(forms.body, charset);
-  return { query, body, params: Object.fromEntries([...query, ...body]) };
+/** Query and body merged, percent-decoded in `charset`; a body field wins over a query field of the same name. */
+export function decodeParams(forms: GatewayForms, charset: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [name, value] of forms.pairs) params[decodeFormPart(name, charset)] = decodeFormPart(value, charset);
+  return params;
 }

@@ -22,13 +22,14 @@ function formFields(request: HttpRequest): Array<[string, string]> {
 }
 
 /** The body as it takes part in matching. */
-export function normaliseBody(request: HttpRequest): string {
+export function normaliseBody(request: HttpRequest, parsed?: unknown): string {
   const { body } = request;
   if (body.bytes.length === 0) return '';
   const type = headerValue(request.headers, 'content-type') ?? '';
   if (FORM.test(type)) return `form:${sortedForm(formFields(request))}`;
   if (body.text !== undefined) {
-    const json = JSON_TYPE.test(type) || /^\s*[[{]/.test(body.text) ? tryParseJson(body.text) : undefined;
+    // A JSON body was parsed when the call was decoded: not again.
+    const json = parsed !== undefined ? parsed : JSON_TYPE.test(type) || /^\s*[[{]/.test(body.text) ? tryParseJson(body.text) : undefined;
     if (json !== undefined) return `json:${canonicalJson(json)}`;
     return `text:${body.text}`;
   }
@@ -37,20 +38,22 @@ export function normaliseBody(request: HttpRequest): string {
 
 function decode(request: HttpRequest): Call {
   const url = requestUrl(request);
-  const params = Object.fromEntries([...queryFields(url), ...formFields(request)]);
+  const params: Record<string, string> = {};
+  for (const [name, value] of queryFields(url)) params[name] = value;
+  for (const [name, value] of formFields(request)) params[name] = value;
   const type = headerValue(request.headers, 'content-type') ?? '';
   const biz = JSON_TYPE.test(type) && request.body.text ? tryParseJson(request.body.text) : undefined;
   return { dialect: 'http', api: `${request.method} ${url.pathname}`, params, biz };
 }
 
-function fingerprint(_call: Call, request: HttpRequest): MatchKey {
+function fingerprint(call: Call, request: HttpRequest): MatchKey {
   const url = requestUrl(request);
   return makeKey({
     method: request.method,
     host: url.host,
     path: url.pathname,
     query: sortedForm(queryFields(url)),
-    body: readable(normaliseBody(request)),
+    body: readable(normaliseBody(request, call.biz)),
   });
 }
 
