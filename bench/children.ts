@@ -6,7 +6,8 @@ import type { ChildMessage, ChildStats, ParentMessage, ServerSpec, StopReport } 
 
 const SERVERS_ENTRY = fileURLToPath(new URL('./servers.ts', import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const READY_TIMEOUT_MS = 20_000;
+/** A paymock child loading a 100,000-interaction cassette on a busy machine takes a while. */
+const READY_TIMEOUT_MS = 60_000;
 const STATS_TIMEOUT_MS = 5_000;
 const STOP_TIMEOUT_MS = 3_000;
 /** A recording paymock's stop() writes its whole cassette (10,000 interactions: seconds at worst). */
