@@ -7,7 +7,7 @@ import type { ChildMessage, ChildStats, ParentMessage, ServerSpec, StopReport } 
 const SERVERS_ENTRY = fileURLToPath(new URL('./servers.ts', import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** A paymock child loading a 100,000-interaction cassette on a busy machine takes a while. */
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 90_000;
 const STATS_TIMEOUT_MS = 5_000;
 const STOP_TIMEOUT_MS = 3_000;
 /** A recording paymock's stop() writes its whole cassette (10,000 interactions: seconds at worst). */

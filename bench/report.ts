@@ -132,7 +132,7 @@ function scenarioTable(scenarios: readonly ScenarioReport[], ratios: readonly Ra
       fixed(1)(report.median.cpuUsPerReq),
       fixed(1)(report.median.rssMB),
       fixed(1)(report.peakRssMB),
-      vs ? `${times(vs.reqPerSec)} ${vs.baseline}` : 'baseline',
+      vs ? `${times(vs.reqPerSec)} ${vs.baseline}` : report.baseline ? `see ${report.baseline} below` : 'baseline',
     ];
   });
   return renderTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'RSS MB', 'peak MB', 'req/s vs baseline'], rows);

@@ -106,6 +106,7 @@ async function rsa2Scenarios(context: BenchContext): Promise<Scenario[]> {
       description: 'paymock mock, OpenAPI v2 alipay.trade.query of one trade, again and again: RSA2-signed JSON, the same signed text each time',
       server,
       client: autocannonClient(server.url, context.shape, fixedWorkload(query)),
+      baseline: 'rsa2-sign',
       check: () => expectRsa2('mock-rsa2', server, query, 'alipay_trade_query_response', key),
     },
     {
@@ -113,6 +114,7 @@ async function rsa2Scenarios(context: BenchContext): Promise<Scenario[]> {
       description: 'paymock mock, OpenAPI v2 alipay.trade.pay with a new out_trade_no each request: every signed text is new',
       server,
       client: autocannonClient(server.url, context.shape, pays),
+      baseline: 'rsa2-sign',
       check: () => expectRsa2('mock-rsa2-pay', server, pays.next(), 'alipay_trade_pay_response', key),
     },
   ];
