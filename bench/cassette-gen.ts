@@ -45,13 +45,22 @@ export async function writeLegacyCassette(dir: string, name: string, count: numb
   const file = path.join(dir, `${name}.json`);
   const out = createWriteStream(file);
   let bytes = 0;
-  const write = async (text: string) => {
-    bytes += Buffer.byteLength(text);
-    if (!out.write(text)) await once(out, 'drain');
+  let pending: string[] = [];
+  let pendingChars = 0;
+  // Written in chunks of about a megabyte: one write (and one await) per interaction is slow.
+  const write = async (text: string, force = false) => {
+    pending.push(text);
+    pendingChars += text.length;
+    if (pendingChars < 1 << 20 && !force) return;
+    const chunk = pending.join('');
+    pending = [];
+    pendingChars = 0;
+    bytes += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
   };
   await write(`{"paymock":${FORMAT_VERSION},"name":${JSON.stringify(name)},"upstream":${JSON.stringify(GENERATED_UPSTREAM)},"interactions":[\n`);
   for (let i = 0; i < count; i++) await write(`${i ? ',\n' : ''}${JSON.stringify(interaction(i))}`);
-  await write('\n]}\n');
+  await write('\n]}\n', true);
   out.end();
   await once(out, 'finish');
   return bytes;

@@ -23,10 +23,21 @@ export function outTradeNo(i: number): string {
   return `BENCH-R-${String(i).padStart(8, '0')}`;
 }
 
+/** How each byte is written in a form: unreserved characters as they are, the rest as %XX. */
+const BYTE_TEXT = Array.from({ length: 256 }, (_, byte) => {
+  const char = String.fromCharCode(byte);
+  return /[A-Za-z0-9\-_.~]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+});
+
+function encodeGbk(value: string): string {
+  let text = '';
+  for (const byte of iconv.encode(value, 'GBK')) text += BYTE_TEXT[byte]!;
+  return text;
+}
+
 /** application/x-www-form-urlencoded with each value's GBK bytes percent-encoded. */
 export function gbkForm(fields: Readonly<Record<string, string>>): string {
-  const encode = (value: string) => [...iconv.encode(value, 'GBK')].map((byte) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
-  return Object.entries(fields).map(([name, value]) => `${encode(name)}=${encode(value)}`).join('&');
+  return Object.entries(fields).map(([name, value]) => `${encodeGbk(name)}=${encodeGbk(value)}`).join('&');
 }
 
 export function legacyQueryBody(i: number): string {
