@@ -54,7 +54,7 @@ export async function recordBench(context: BenchContext, originUrl: string, coun
   const cassettesDir = path.join(context.dir, `record-${Date.now()}`);
   const server = await context.start('record-10k', {
     kind: 'paymock',
-    options: paymockOptions(context, 'record', { mode: 'record', cassette: CASSETTE, cassettesDir, upstream: originUrl }),
+    options: paymockOptions(context, { mode: 'record', cassette: CASSETTE, cassettesDir, upstream: originUrl }),
   });
   try {
     const pool = new Pool(server.url, { connections, pipelining: 1 });

@@ -15,6 +15,7 @@ import { killAllChildren, startChild, type ServerChild } from './children.js';
 import { formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseSign } from './extras.js';
 import { REQUEST_BODY, REQUEST_PATH, RESPONSE_BODY } from './fixture.js';
 import { prepareHandshakes, type HandshakeBench } from './handshake.js';
+import { prepareSharedKeys } from './keys.js';
 import { measureLatency, type LatencyResult, type LatencyTarget } from './latency.js';
 import { assertHealthy, measure, withSession } from './measure.js';
 import { recordBench, type RecordResult } from './record.js';
@@ -124,7 +125,7 @@ function wrap(text: string, width: number): string {
 
 /** A paymock in mock mode intercepting every host, on its own fresh CA (so no leaf is cached). */
 async function startHandshakes(context: BenchContext): Promise<Handshakes> {
-  const options = paymockOptions(context, 'handshake', { mode: 'mock', intercept: ['*'] });
+  const options = paymockOptions(context, { mode: 'mock', intercept: ['*'], caDir: path.join(context.dir, 'ca-handshake') });
   const server = await context.start('first-handshake', { kind: 'paymock', options });
   const ca = await waitForCaCert(String(options.caDir), CA_TIMEOUT_MS);
   const idle = await server.stats();
@@ -261,6 +262,7 @@ async function main(): Promise<void> {
   };
   try {
     progress(`starting servers (about ${Math.round(loadS)} s of load follows; hard stop after ${Math.round(totalS)} s)`);
+    await prepareSharedKeys(context.dir);
     const basic = await basicScenarios(context);
     const scenarios = [
       ...basic.scenarios,

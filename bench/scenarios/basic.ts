@@ -35,15 +35,15 @@ export async function basicScenarios(context: BenchContext): Promise<BasicScenar
   const alipay = await reference(origin, ALIPAY_FIXTURE, RESPONSE_BODY);
   const json = await reference(origin, JSON_FIXTURE, JSON_RESPONSE_BODY);
   for (const [cassette, workload] of [[ALIPAY_CASSETTE, ALIPAY_FIXTURE], [JSON_CASSETTE, JSON_FIXTURE]] as const) {
-    const options = paymockOptions(context, 'recorder', { cassette, upstream: origin.url, cassettesDir: dir });
+    const options = paymockOptions(context, { cassette, upstream: origin.url, cassettesDir: dir });
     await recordOnce({ ...options, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, workload.first));
   }
-  const replay = (name: string, cassette: string) => paymockOptions(context, name, { mode: 'replay', cassette, cassettesDir: dir, upstream: origin.url });
+  const replay = (cassette: string) => paymockOptions(context, { mode: 'replay', cassette, cassettesDir: dir, upstream: origin.url });
   const [replayAlipay, replayJson, forwarder, passthrough] = await Promise.all([
-    start('replay-alipay', { kind: 'paymock', options: replay('replay-alipay', ALIPAY_CASSETTE) }),
-    start('replay-http', { kind: 'paymock', options: replay('replay-http', JSON_CASSETTE) }),
+    start('replay-alipay', { kind: 'paymock', options: replay(ALIPAY_CASSETTE) }),
+    start('replay-http', { kind: 'paymock', options: replay(JSON_CASSETTE) }),
     start('forward-baseline', { kind: 'forwarder', origin: origin.url }),
-    start('passthrough', { kind: 'paymock', options: paymockOptions(context, 'passthrough', { mode: 'passthrough', upstream: origin.url }) }),
+    start('passthrough', { kind: 'paymock', options: paymockOptions(context, { mode: 'passthrough', upstream: origin.url }) }),
   ]);
   const absolute = viaForwardProxy(ALIPAY_FIXTURE, origin.url);
   const checked = (name: string, server: ServerChild, workload: Workload, like: Sample, source?: string) => async () => {

@@ -25,7 +25,7 @@ export async function httpsScenarios(context: BenchContext): Promise<Scenario[]>
   // Recorder and replayer share the CA, so the client trusts one certificate for both.
   const caDir = path.join(dir, 'ca-https');
   const options = (extra: PaymockOptions) =>
-    paymockOptions(context, 'https', { cassette: HTTPS_CASSETTE, cassettesDir: dir, caDir, intercept: ['127.0.0.1'], upstreamCa: certFile, ...extra });
+    paymockOptions(context, { cassette: HTTPS_CASSETTE, cassettesDir: dir, caDir, intercept: ['127.0.0.1'], upstreamCa: certFile, ...extra });
   // Through CONNECT + TLS to the HTTPS origin itself (no --upstream), so the cassette holds
   // https://127.0.0.1:<origin port>/... and replay matches requests sent through a tunnel to it.
   let ca = '';

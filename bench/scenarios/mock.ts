@@ -73,7 +73,7 @@ async function expectRsa2(name: string, server: ServerChild, request: BenchReque
 }
 
 async function md5Scenario(context: BenchContext): Promise<Scenario> {
-  const options = paymockOptions(context, 'mock-md5', { mode: 'mock', alipay: { partners: { [LEGACY_PARTNER]: { md5Key: MD5_KEY } } }, notify: { enabled: false } });
+  const options = paymockOptions(context, { mode: 'mock', alipay: { partners: { [LEGACY_PARTNER]: { md5Key: MD5_KEY } } }, notify: { enabled: false } });
   const server = await context.start('mock-md5', { kind: 'paymock', options });
   // Each pay is checked as it is made: a paid trade, signed with the partner's key.
   for (let i = 0; i < MD5_TRADES; i++) await expectMd5('mock-md5 (paying the trades it queries)', server, legacyPay(i));
@@ -91,7 +91,7 @@ async function md5Scenario(context: BenchContext): Promise<Scenario> {
 }
 
 async function rsa2Scenarios(context: BenchContext): Promise<Scenario[]> {
-  const options = paymockOptions(context, 'mock-rsa2', { mode: 'mock', notify: { enabled: false } });
+  const options = paymockOptions(context, { mode: 'mock', notify: { enabled: false } });
   const server = await context.start('mock-rsa2', { kind: 'paymock', options });
   // startPaymock creates its test key before it listens, so it is on disk by now.
   const key = publicKeyOf(await readFile(path.join(String(options.caDir), 'alipay-test-key.pem'), 'utf8'));

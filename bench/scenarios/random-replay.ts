@@ -41,7 +41,7 @@ async function replayScenario(context: BenchContext, count: number, label: strin
   const written = performance.now();
   const bytes = await writeLegacyCassette(context.dir, cassette, count);
   context.progress(`wrote a ${count.toLocaleString('en-US')}-interaction cassette (${(bytes / MiB).toFixed(0)} MB) in ${Math.round(performance.now() - written)} ms`);
-  const server = await context.start(name, { kind: 'paymock', options: paymockOptions(context, name, { mode: 'replay', cassette, cassettesDir: context.dir }) });
+  const server = await context.start(name, { kind: 'paymock', options: paymockOptions(context, { mode: 'replay', cassette, cassettesDir: context.dir }) });
   const { rssBytes } = await server.stats();
   const file = await stat(path.join(context.dir, `${cassette}.json`));
   return {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PaymockOptions } from '../../src/index.js';
 import type { ServerChild } from '../children.js';
 import type { LoadClient, LoadShape } from '../load.js';
+import { sharedCaDir } from '../keys.js';
 import type { ServerSpec } from '../servers.js';
 
 export interface Scenario {
@@ -30,16 +31,8 @@ export interface BenchContext {
 
 /**
  * A paymock child on a free loopback port, silent, with no rule files (the repository's rules/
- * holds examples) and its keys and CA in the bench's temporary directory.
+ * holds examples) and the bench's shared CA and test key (bench/keys.ts) unless given its own.
  */
-export function paymockOptions(context: BenchContext, caName: string, options: PaymockOptions): PaymockOptions {
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    log: 'silent',
-    rulesDir: path.join(context.dir, 'no-rules'),
-    watchRules: false,
-    caDir: path.join(context.dir, `ca-${caName}`),
-    ...options,
-  };
+export function paymockOptions(context: BenchContext, options: PaymockOptions): PaymockOptions {
+  return { port: 0, host: '127.0.0.1', log: 'silent', rulesDir: path.join(context.dir, 'no-rules'), watchRules: false, caDir: sharedCaDir(context.dir), ...options };
 }
