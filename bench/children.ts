@@ -2,20 +2,27 @@
 // and memory figures, and make sure no child outlives the bench, whatever happens.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ChildStats, ParentMessage, ServerSpec } from './servers.js';
+import type { ChildMessage, ChildStats, ParentMessage, ServerSpec, StopReport } from './servers.js';
 
 const SERVERS_ENTRY = fileURLToPath(new URL('./servers.ts', import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const READY_TIMEOUT_MS = 20_000;
+/** A paymock child loading a 100,000-interaction cassette on a busy machine takes a while. */
+const READY_TIMEOUT_MS = 90_000;
 const STATS_TIMEOUT_MS = 5_000;
 const STOP_TIMEOUT_MS = 3_000;
+/** A recording paymock's stop() writes its whole cassette (10,000 interactions: seconds at worst). */
+const FINISH_TIMEOUT_MS = 60_000;
 /** Enough of a child's output to explain why it died. */
 const OUTPUT_TAIL_CHARS = 4_000;
 
 export interface ServerChild {
   readonly name: string;
   readonly url: string;
+  /** For a paymock child: ms from calling startPaymock to its resolving. */
+  readonly startMs: number | undefined;
   stats(): Promise<ChildStats>;
+  /** For a paymock child: stop paymock itself (flushing its cassette) and report; the process stays. */
+  finish(): Promise<StopReport>;
   stop(): Promise<void>;
 }
 
@@ -90,21 +97,28 @@ export async function startChild(name: string, spec: ServerSpec): Promise<Server
   child.on('exit', () => running.delete(child));
   const output = captureOutput(child);
   let url: string;
+  let startMs: number | undefined;
   try {
-    ({ url } = await nextMessage(child, name, 'ready', READY_TIMEOUT_MS, output));
+    ({ url, startMs } = await nextMessage(child, name, 'ready', READY_TIMEOUT_MS, output));
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
 
+  const ask = <T extends ChildMessage['type']>(request: ParentMessage, type: T, timeoutMs: number) => {
+    const reply = nextMessage(child, name, type, timeoutMs, output);
+    child.send(request);
+    return reply;
+  };
   return {
     name,
     url,
+    startMs,
     async stats() {
-      const reply = nextMessage(child, name, 'stats', STATS_TIMEOUT_MS, output);
-      const request: ParentMessage = { type: 'stats' };
-      child.send(request);
-      return (await reply).stats;
+      return (await ask({ type: 'stats' }, 'stats', STATS_TIMEOUT_MS)).stats;
+    },
+    async finish() {
+      return (await ask({ type: 'stop' }, 'stopped', FINISH_TIMEOUT_MS)).report;
     },
     async stop() {
       child.kill('SIGTERM');

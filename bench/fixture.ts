@@ -26,20 +26,20 @@ function fakeSignature(): string {
 }
 
 // Non-ASCII text on purpose: paymock decodes and re-encodes GBK bodies, and that is part of
-// what a real Alipay exchange costs.
-const RESPONSE_XML = `<?xml version="1.0" encoding="GBK"?>
+// what a real Alipay exchange costs. The random-key workloads vary the two trade ids.
+export const responseXml = (outTradeNo: string, tradeNo: string): string => `<?xml version="1.0" encoding="GBK"?>
 <alipay>
   <is_success>T</is_success>
   <response>
     <trade>
       <buyer_email>buyer@example.com</buyer_email>
       <buyer_id>2088102122524333</buyer_id>
-      <out_trade_no>BENCH-20240101-0001</out_trade_no>
+      <out_trade_no>${outTradeNo}</out_trade_no>
       <seller_email>seller@example.com</seller_email>
       <subject>测试商品：基准测试订单</subject>
       <body>压测用的固定响应，约一千字节。</body>
       <total_fee>88.88</total_fee>
-      <trade_no>2024010122001424330500001234</trade_no>
+      <trade_no>${tradeNo}</trade_no>
       <trade_status>TRADE_SUCCESS</trade_status>
       <gmt_create>2024-01-01 12:00:00</gmt_create>
       <gmt_payment>2024-01-01 12:00:05</gmt_payment>
@@ -50,9 +50,10 @@ const RESPONSE_XML = `<?xml version="1.0" encoding="GBK"?>
 </alipay>
 `;
 
-export const RESPONSE_BODY: Buffer = iconv.encode(RESPONSE_XML, 'GBK');
+export const RESPONSE_BODY: Buffer = iconv.encode(responseXml('BENCH-20240101-0001', '2024010122001424330500001234'), 'GBK');
 
-export const RESPONSE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'text/xml; charset=GBK',
-  'Content-Length': String(RESPONSE_BODY.length),
-};
+export function xmlHeaders(body: Buffer): Record<string, string> {
+  return { 'Content-Type': 'text/xml; charset=GBK', 'Content-Length': String(body.length) };
+}
+
+export const RESPONSE_HEADERS: Readonly<Record<string, string>> = xmlHeaders(RESPONSE_BODY);

@@ -3,7 +3,7 @@
 // both are LoadClients, so run.ts treats every scenario alike.
 import autocannon from 'autocannon';
 import { Client } from 'undici';
-import { REQUEST_BODY, REQUEST_HEADERS, REQUEST_PATH } from './fixture.js';
+import { ALIPAY_FIXTURE, type BenchRequest, type Workload } from './workload.js';
 
 export interface LoadShape {
   readonly connections: number;
@@ -51,14 +51,14 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 /** One POST like the ones autocannon sends, on its own connection, closed afterwards. */
-export async function fetchSample(baseUrl: string): Promise<Sample> {
+export async function fetchSample(baseUrl: string, request: BenchRequest = ALIPAY_FIXTURE.first): Promise<Sample> {
   const client = new Client(baseUrl);
   try {
     const response = await client.request({
-      path: REQUEST_PATH,
+      path: request.path,
       method: 'POST',
-      headers: REQUEST_HEADERS,
-      body: REQUEST_BODY,
+      headers: request.headers,
+      body: request.body,
       headersTimeout: SAMPLE_TIMEOUT_MS,
       bodyTimeout: SAMPLE_TIMEOUT_MS,
     });
@@ -80,17 +80,23 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export async function drive(baseUrl: string, durationS: number, shape: LoadShape): Promise<LoadResult> {
+/** A fixed request is built once; otherwise autocannon asks the workload for each request. */
+function autocannonRequests(workload: Workload): autocannon.Request[] {
+  const shaped = (request: BenchRequest) => ({ method: 'POST' as const, path: request.path, headers: { ...request.headers }, body: request.body });
+  if (workload.fixed) return [shaped(workload.first)];
+  return [{ setupRequest: (request) => ({ ...request, ...shaped(workload.next()) }) }];
+}
+
+export async function drive(baseUrl: string, durationS: number, shape: LoadShape, workload: Workload = ALIPAY_FIXTURE): Promise<LoadResult> {
   // autocannon's own histogram keeps whole milliseconds, too coarse for sub-millisecond
   // loopback answers; its per-response event carries the exact time, so keep those instead.
   const latencies: number[] = [];
+  workload.reset();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: baseUrl + REQUEST_PATH,
-        method: 'POST',
-        headers: { ...REQUEST_HEADERS },
-        body: REQUEST_BODY,
+        url: baseUrl,
+        requests: autocannonRequests(workload),
         connections: shape.connections,
         pipelining: shape.pipelining,
         duration: durationS,
@@ -116,9 +122,9 @@ export async function drive(baseUrl: string, durationS: number, shape: LoadShape
 }
 
 /** autocannon opens its connections inside each run, as it always has for the plain scenarios. */
-export function autocannonClient(baseUrl: string, shape: LoadShape): LoadClient {
+export function autocannonClient(baseUrl: string, shape: LoadShape, workload: Workload = ALIPAY_FIXTURE): LoadClient {
   return {
-    sample: () => fetchSample(baseUrl),
-    open: async () => ({ run: (durationS) => drive(baseUrl, durationS, shape), close: async () => undefined }),
+    sample: () => fetchSample(baseUrl, workload.first),
+    open: async () => ({ run: (durationS) => drive(baseUrl, durationS, shape, workload), close: async () => undefined }),
   };
 }

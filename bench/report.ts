@@ -29,6 +29,8 @@ export interface ScenarioReport {
   readonly idleRssMB: number;
   /** Kernel high-water mark over the server's whole life in this bench. */
   readonly peakRssMB: number;
+  /** Figures that are not load: cassette size and load time, RSS after load. */
+  readonly facts?: Readonly<Record<string, number>>;
 }
 
 export interface Ratio {
@@ -73,6 +75,7 @@ export interface ScenarioInput {
   readonly runs: readonly RunMetrics[];
   readonly idleRssMB: number;
   readonly peakRssMB: number;
+  readonly facts?: Readonly<Record<string, number>>;
 }
 
 export function summarise(input: ScenarioInput): ScenarioReport {
@@ -101,11 +104,11 @@ export function ratio(scenario: ScenarioReport, baseline: ScenarioReport): Ratio
   };
 }
 
-const fixed = (digits: number) => (value: number) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-const times = (value: number) => `${fixed(2)(value)}x`;
-const thousands = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
+export const fixed = (digits: number) => (value: number) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+export const times = (value: number) => `${fixed(2)(value)}x`;
+export const thousands = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
 
-function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
   // The first column is text (left-aligned); the rest are numbers (right-aligned).
   const line = (cells: readonly string[]) =>
@@ -129,7 +132,7 @@ function scenarioTable(scenarios: readonly ScenarioReport[], ratios: readonly Ra
       fixed(1)(report.median.cpuUsPerReq),
       fixed(1)(report.median.rssMB),
       fixed(1)(report.peakRssMB),
-      vs ? `${times(vs.reqPerSec)} ${vs.baseline}` : 'baseline',
+      vs ? `${times(vs.reqPerSec)} ${vs.baseline}` : report.baseline ? `see ${report.baseline} below` : 'baseline',
     ];
   });
   return renderTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'RSS MB', 'peak MB', 'req/s vs baseline'], rows);
@@ -167,7 +170,10 @@ export function formatResults(scenarios: readonly ScenarioReport[], ratios: read
     "the origin's CPU per request is in the JSON). RSS is at the end of each run, peak MB the kernel's",
     'high-water mark; every server runs under tsx, whose loader is part of each figure (idle RSS is in the JSON).',
     'https-* are driven by an undici keep-alive client (CONNECT tunnels via ProxyAgent for https-replay, a',
-    'plain Agent for https-direct), with every connection and TLS handshake made before each measured run.',
+    'plain Agent for https-direct), with every connection and TLS handshake made before each measured run;',
+    'the others by autocannon. forward-proxy* send absolute-form requests (POST http://127.0.0.1:<origin>/...)',
+    'through the same servers as forward-baseline and passthrough. *-random, map-replay and replay-10k/100k',
+    'draw each request from a seeded PRNG (the same sequence every run); mock-rsa2-pay sends a new trade each time.',
   ].join('\n');
 }
 
@@ -260,6 +266,17 @@ export function formatTargets(targets: readonly Target[]): string {
 
 export function ratioTarget(r: Ratio, atLeast: number): Target {
   return { figure: `${r.scenario} / ${r.baseline} req/s`, value: times(r.reqPerSec), target: `>= ${fixed(2)(atLeast)}x`, met: r.reqPerSec >= atLeast };
+}
+
+export function cpuTarget(r: Ratio, atMost: number): Target {
+  return { figure: `${r.scenario} / ${r.baseline} CPU/req`, value: times(r.cpuUsPerReq), target: `<= ${fixed(2)(atMost)}x`, met: r.cpuUsPerReq <= atMost };
+}
+
+/** A figure with a unit that must stay at or under (or at or over) a limit. */
+export function limitTarget(figure: string, value: number, unit: string, limit: { atMost?: number; atLeast?: number }, digits = 2): Target {
+  const show = (n: number) => `${fixed(digits)(n)}${unit}`;
+  if (limit.atMost !== undefined) return { figure, value: show(value), target: `<= ${show(limit.atMost)}`, met: value <= limit.atMost };
+  return { figure, value: show(value), target: `>= ${show(limit.atLeast ?? 0)}`, met: value >= (limit.atLeast ?? 0) };
 }
 
 export function handshakeTargets(report: HandshakeReport): Target[] {

@@ -1,79 +1,65 @@
-// npm run bench: paymock's replay and passthrough against bare Node baselines, on 127.0.0.1
-// only. Every server runs in its own child process (bench/servers.ts) and the load comes from
-// this one (autocannon; an undici keep-alive client for HTTPS through CONNECT), so the load
-// generator never shares an event loop with what it measures. Also timed: paymock's first TLS
-// handshake for a host it has never seen, against one for a host whose leaf it has cached.
+// npm run bench: paymock against bare Node baselines, on 127.0.0.1 only. Every server runs in
+// its own child process (bench/servers.ts) and the load comes from this one (autocannon; an
+// undici keep-alive client for HTTPS through CONNECT), so the load generator never shares an
+// event loop with what it measures. The scenarios are built in bench/scenarios/; besides load,
+// each round also times latency at one connection, crypto.sign alone and first TLS handshakes,
+// and record mode runs once at the end. Targets are issue 8's (bench/targets.ts).
 //   BENCH_DURATION  seconds per measured run (default 5)
 //   BENCH_RUNS      measured runs per scenario (default 3); the median is reported
 import { rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPaymock, type PaymockOptions, type RunningPaymock } from '../src/index.js';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
+import { formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseSign } from './extras.js';
 import { REQUEST_BODY, REQUEST_PATH, RESPONSE_BODY } from './fixture.js';
 import { prepareHandshakes, type HandshakeBench } from './handshake.js';
-import { directTarget, keepAliveClient, proxiedTarget } from './keep-alive-load.js';
-import { autocannonClient, fetchSample, type LoadClient, type LoadResult, type LoadShape, type Sample } from './load.js';
-import {
-  environment,
-  formatHandshakes,
-  formatResults,
-  formatTargets,
-  handshakeTargets,
-  median,
-  MiB,
-  NOISE_NOTE,
-  ratio,
-  ratioTarget,
-  summarise,
-  summariseHandshakes,
-  writeJson,
-  type HandshakeReport,
-  type HandshakeRun,
-  type Ratio,
-  type RunMetrics,
-  type ScenarioReport,
-  type Settings,
-  type Target,
-} from './report.js';
-import { selfSignedForIp, waitForCaCert } from './tls.js';
+import { prepareSharedKeys } from './keys.js';
+import { measureLatency, type LatencyResult, type LatencyTarget } from './latency.js';
+import { assertHealthy, measure, withSession } from './measure.js';
+import { recordBench, type RecordResult } from './record.js';
+import { environment, formatHandshakes, formatResults, formatTargets, median, MiB, NOISE_NOTE, ratio, summarise, summariseHandshakes, writeJson, type HandshakeRun, type RunMetrics, type ScenarioReport, type Settings } from './report.js';
+import { basicScenarios } from './scenarios/basic.js';
+import { CA_TIMEOUT_MS, httpsScenarios } from './scenarios/https.js';
+import { mockScenarios } from './scenarios/mock.js';
+import { randomReplayScenarios } from './scenarios/random-replay.js';
+import { paymockOptions, type BenchContext, type Scenario } from './scenarios/types.js';
+import { measureSignRate, type SignRate } from './sign-rate.js';
+import { RATIOS, targetsOf } from './targets.js';
+import { waitForCaCert } from './tls.js';
+import { ALIPAY_FIXTURE, viaForwardProxy } from './workload.js';
 
-const CASSETTE = 'bench';
-const HTTPS_CASSETTE = 'bench-https';
 const WARMUP_S = 2;
-const SHAPE: LoadShape = { connections: 50, pipelining: 1 };
-/** direct, replay, forward-baseline, passthrough, https-direct, https-replay: sizes the time budget. */
-const SCENARIO_COUNT = 6;
-/** Time for start-up, recording, checks and IPC, on top of the load itself. */
-const OVERHEAD_S = 90;
+const SHAPE = { connections: 50, pipelining: 1 } as const;
+/** Load scenarios (see bench/scenarios/): sizes the time budget. */
+const SCENARIO_COUNT = 16;
+/** Start-up (100,000-interaction cassette, CAs, trades paid for mock mode), checks and IPC. */
+const OVERHEAD_S = 150;
 /** New hosts (and as many cached-host handshakes) per handshake run. */
 const HANDSHAKE_HOSTS = 20;
-/** The issue's target for a first handshake through paymock. */
 const HANDSHAKE_TARGET_MS = 50;
 /** Generous: 2 x 20 handshakes, each bounded by its own 5 s timeout, normally a second or two. */
 const HANDSHAKE_BUDGET_S = 10;
-/** The issue's target for HTTPS replay against a bare Node https server. */
-const HTTPS_REPLAY_TARGET = 0.6;
-/** paymock creates its CA in the background at start (two RSA key pairs). */
-const CA_TIMEOUT_MS = 20_000;
+/** Sequential requests per path for latency at one connection; each path is bounded to 20 s. */
+const LATENCY_REQUESTS = 2_000;
+const LATENCY_BUDGET_S = 30;
+/** crypto.sign alone, per round, plus the child's start-up and key generation. */
+const SIGN_SECONDS = 2;
+const SIGN_BUDGET_S = 8;
+const RECORD_INTERACTIONS = 10_000;
+const RECORD_CONNECTIONS = 20;
+const RECORD_BUDGET_S = 90;
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
-interface Scenario {
-  readonly name: string;
-  readonly description: string;
-  /** Measured for CPU and memory; the client's load goes here. */
-  readonly server: ServerChild;
-  readonly client: LoadClient;
-  /** The origin behind a proxy, whose CPU is recorded too. */
-  readonly behind?: ServerChild;
-  /** The x-paymock-source every answer must carry, for paymock scenarios. */
-  readonly expectSource?: 'cassette' | 'upstream';
-  readonly baseline?: string;
-}
-
 type Measured = Map<string, { idleRssMB: number; runs: RunMetrics[] }>;
+
+interface Rounds {
+  readonly measured: Measured;
+  readonly handshakeRuns: HandshakeRun[];
+  readonly latencyRounds: LatencyResult[][];
+  readonly signRuns: SignRate[];
+}
 
 /** The handshake scenario's own paymock, apart from the load scenarios. */
 interface Handshakes {
@@ -82,23 +68,9 @@ interface Handshakes {
   readonly idleRssMB: number;
 }
 
-/** Compared in the ratio table: [scenario, baseline]. */
-const RATIOS: ReadonlyArray<readonly [string, string]> = [
-  ['replay', 'direct'],
-  ['passthrough', 'forward-baseline'],
-  ['passthrough', 'direct'],
-  ['https-replay', 'https-direct'],
-];
-
 let tempDir: string | undefined;
 /** Every server child, stopped at the end (and killed on any exit by cleanUpSync). */
 const servers: ServerChild[] = [];
-
-async function start(name: string, spec: Parameters<typeof startChild>[1]): Promise<ServerChild> {
-  const child = await startChild(name, spec);
-  servers.push(child);
-  return child;
-}
 
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -115,12 +87,7 @@ function positiveFromEnv(name: string, fallback: number, integer: boolean): numb
 }
 
 function readSettings(): Settings {
-  return {
-    ...SHAPE,
-    warmupS: WARMUP_S,
-    durationS: positiveFromEnv('BENCH_DURATION', 5, false),
-    runs: positiveFromEnv('BENCH_RUNS', 3, true),
-  };
+  return { ...SHAPE, warmupS: WARMUP_S, durationS: positiveFromEnv('BENCH_DURATION', 5, false), runs: positiveFromEnv('BENCH_RUNS', 3, true) };
 }
 
 /** A hard stop, so a wedged server or client can never hang the bench (or CI) for long. */
@@ -131,51 +98,15 @@ function armDeadline(seconds: number): NodeJS.Timeout {
   }, seconds * 1000);
 }
 
+function budgetS(settings: Settings): { loadS: number; totalS: number } {
+  const loadS = SCENARIO_COUNT * (settings.warmupS + settings.runs * settings.durationS);
+  const perRound = HANDSHAKE_BUDGET_S + LATENCY_BUDGET_S + SIGN_BUDGET_S;
+  return { loadS, totalS: loadS + (settings.runs + 1) * perRound + RECORD_BUDGET_S + OVERHEAD_S };
+}
+
 function cleanUpSync(): void {
   killAllChildren();
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-}
-
-/** Record the one interaction replay will serve, through a paymock in this process. */
-async function record(options: PaymockOptions & { cassettesDir: string }, exchange: (recorder: RunningPaymock) => Promise<Sample>): Promise<void> {
-  const recorder = await startPaymock({ ...options, mode: 'record', port: 0, host: '127.0.0.1', log: 'silent' });
-  let sample: Sample;
-  try {
-    sample = await exchange(recorder);
-  } catch (error) {
-    await recorder.stop();
-    throw error;
-  }
-  const { cassette } = await recorder.stop(); // writes the cassette and says what it wrote
-  if (sample.status !== 200 || sample.source !== 'upstream' || cassette?.recorded !== 1) {
-    throw new Error(
-      `recording the cassette ${options.cassette ?? ''} failed: status ${sample.status}, x-paymock-source ${sample.source ?? '(absent)'}, ` +
-        `${cassette?.recorded ?? 0} interaction(s) written to ${cassette?.file ?? options.cassettesDir}; answer: ${preview(sample.body)}`,
-    );
-  }
-}
-
-function recordCassette(originUrl: string, dir: string): Promise<void> {
-  return record({ cassette: CASSETTE, upstream: originUrl, cassettesDir: dir }, (recorder) => fetchSample(recorder.url));
-}
-
-/** paymock options shared by the recorder and the replayer of the HTTPS cassette. */
-function httpsOptions(dir: string, caDir: string, originCertFile: string) {
-  return { cassette: HTTPS_CASSETTE, cassettesDir: dir, caDir, intercept: ['127.0.0.1'], upstreamCa: originCertFile } satisfies PaymockOptions;
-}
-
-/**
- * Record through CONNECT + TLS to the HTTPS origin itself (no --upstream), so the cassette holds
- * https://127.0.0.1:<origin port>/... and replay matches requests sent through a tunnel to it.
- * Resolves with paymock's CA certificate, created by this recorder in `caDir`.
- */
-async function recordHttpsCassette(originUrl: string, dir: string, caDir: string, originCertFile: string): Promise<string> {
-  let ca = '';
-  await record(httpsOptions(dir, caDir, originCertFile), async (recorder) => {
-    ca = await waitForCaCert(caDir, CA_TIMEOUT_MS);
-    return keepAliveClient(proxiedTarget(originUrl, recorder.url, ca, RESPONSE_BODY), 1).sample();
-  });
-  return ca;
 }
 
 function wrap(text: string, width: number): string {
@@ -192,156 +123,26 @@ function wrap(text: string, width: number): string {
   return [...lines, line].join('\n');
 }
 
-function preview(body: Buffer): string {
-  return JSON.stringify(body.subarray(0, 300).toString('latin1'));
-}
-
-/** Refuse to measure anything that does not answer exactly like the origin does. */
-function checkSample(scenario: Scenario, sample: Sample, reference: Sample): void {
-  const problems: string[] = [];
-  if (sample.status !== 200) problems.push(`status ${sample.status}, expected 200`);
-  if (scenario.expectSource && sample.source !== scenario.expectSource) {
-    problems.push(`x-paymock-source is ${sample.source ?? '(absent)'}, expected ${scenario.expectSource}`);
-  }
-  if (sample.contentType !== reference.contentType) {
-    problems.push(`content-type is ${sample.contentType ?? '(absent)'}, expected ${reference.contentType ?? '(absent)'}`);
-  }
-  if (!sample.body.equals(reference.body)) {
-    problems.push(`body differs from the direct answer (${sample.body.length} bytes, expected ${reference.body.length})`);
-  }
-  if (problems.length > 0) {
-    throw new Error(`scenario ${scenario.name} does not answer like the origin, so measuring it would be meaningless:\n  ` +
-      `${problems.join('\n  ')}\n  its answer starts: ${preview(sample.body)}`);
-  }
-}
-
-const LISTEN = { port: 0, host: '127.0.0.1', log: 'silent' } as const;
-
-async function startScenarios(dir: string): Promise<Scenario[]> {
-  const origin = await start('origin', { kind: 'origin' });
-  await recordCassette(origin.url, dir);
-  const [replay, forwarder, passthrough] = await Promise.all([
-    start('replay', { kind: 'paymock', options: { ...LISTEN, mode: 'replay', cassette: CASSETTE, cassettesDir: dir, upstream: origin.url } }),
-    start('forward-baseline', { kind: 'forwarder', origin: origin.url }),
-    start('passthrough', { kind: 'paymock', options: { ...LISTEN, mode: 'passthrough', upstream: origin.url } }),
-  ]);
-  const plain = (server: ServerChild) => autocannonClient(server.url, SHAPE);
-  return [
-    { name: 'direct', description: 'bare Node http server with a fixed answer (the origin)', server: origin, client: plain(origin) },
-    { name: 'replay', description: 'paymock replay, gateway mode, 1-interaction cassette', server: replay, client: plain(replay), expectSource: 'cassette', baseline: 'direct' },
-    { name: 'forward-baseline', description: 'bare Node forwarder: http.request with a keep-alive agent, piped', server: forwarder, client: plain(forwarder), behind: origin },
-    { name: 'passthrough', description: 'paymock passthrough, gateway mode, upstream = origin', server: passthrough, client: plain(passthrough), behind: origin, expectSource: 'upstream', baseline: 'forward-baseline' },
-    ...(await startHttpsScenarios(dir)),
-  ];
-}
-
-/** A bare https origin (also the baseline), and paymock replaying it through CONNECT + TLS. */
-async function startHttpsScenarios(dir: string): Promise<Scenario[]> {
-  const originTls = selfSignedForIp('127.0.0.1');
-  const keyFile = path.join(dir, 'origin-key.pem');
-  const certFile = path.join(dir, 'origin-cert.pem');
-  await writeFile(keyFile, originTls.key, { mode: 0o600 });
-  await writeFile(certFile, originTls.cert);
-  const origin = await start('https-direct', { kind: 'https-origin', keyFile, certFile });
-  const caDir = path.join(dir, 'ca-https');
-  const paymockCa = await recordHttpsCassette(origin.url, dir, caDir, certFile);
-  const replay = await start('https-replay', { kind: 'paymock', options: { ...LISTEN, ...httpsOptions(dir, caDir, certFile), mode: 'replay' } });
-  const connections = SHAPE.connections;
-  return [
-    {
-      name: 'https-direct',
-      description: 'bare Node https server, same answer, self-signed cert for 127.0.0.1; undici Agent, keep-alive',
-      server: origin,
-      client: keepAliveClient(directTarget(origin.url, originTls.cert, RESPONSE_BODY), connections),
-    },
-    {
-      name: 'https-replay',
-      description: "paymock replay through CONNECT + TLS with its CA (intercept 127.0.0.1); undici ProxyAgent, keep-alive",
-      server: replay,
-      client: keepAliveClient(proxiedTarget(origin.url, replay.url, paymockCa, RESPONSE_BODY), connections),
-      expectSource: 'cassette',
-      baseline: 'https-direct',
-    },
-  ];
-}
-
 /** A paymock in mock mode intercepting every host, on its own fresh CA (so no leaf is cached). */
-async function startHandshakes(dir: string): Promise<Handshakes> {
-  const caDir = path.join(dir, 'ca-handshake');
-  const server = await start('first-handshake', { kind: 'paymock', options: { ...LISTEN, mode: 'mock', intercept: ['*'], caDir } });
-  const ca = await waitForCaCert(caDir, CA_TIMEOUT_MS);
+async function startHandshakes(context: BenchContext): Promise<Handshakes> {
+  const options = paymockOptions(context, { mode: 'mock', intercept: ['*'], caDir: path.join(context.dir, 'ca-handshake') });
+  const server = await context.start('first-handshake', { kind: 'paymock', options });
+  const ca = await waitForCaCert(String(options.caDir), CA_TIMEOUT_MS);
   const idle = await server.stats();
   return { server, bench: await prepareHandshakes(server, ca, HANDSHAKE_HOSTS), idleRssMB: idle.rssBytes / MiB };
 }
 
-/**
- * Every scenario must answer like the origin: each is compared with its baseline's answer (checked
- * first, the list is in that order), the others with the plain origin's, which must be the fixture.
- */
-async function checkAll(scenarios: readonly Scenario[]): Promise<void> {
-  const samples = new Map<string, Sample>();
-  const reference = await scenarios[0]!.client.sample();
-  if (reference.status !== 200 || !reference.body.equals(RESPONSE_BODY)) {
-    throw new Error(`the origin answered status ${reference.status} with ${reference.body.length} bytes, not the fixture`);
-  }
-  for (const scenario of scenarios) {
-    const sample = await scenario.client.sample();
-    checkSample(scenario, sample, (scenario.baseline && samples.get(scenario.baseline)) || reference);
-    samples.set(scenario.name, sample);
-  }
-}
-
-/** Every response must be a 2xx with the right bytes: a fast error path would look like a fast server. */
-function assertHealthy(scenario: Scenario, load: LoadResult): void {
-  if (load.requests === 0) throw new Error(`scenario ${scenario.name}: no responses at all in ${load.durationS} s`);
-  if (load.non2xx > 0) {
-    throw new Error(`scenario ${scenario.name}: ${load.non2xx} of ${load.requests} responses were not 2xx; not measuring an error path`);
-  }
-  if ((load.wrongBodies ?? 0) > 0) {
-    throw new Error(`scenario ${scenario.name}: ${load.wrongBodies} of ${load.requests} responses carried other bytes than the origin's`);
-  }
-}
-
-/** A load session's connections are opened before, and closed after, whatever is measured. */
-async function withSession<T>(scenario: Scenario, use: (run: (durationS: number) => Promise<LoadResult>) => Promise<T>): Promise<T> {
-  const session = await scenario.client.open();
-  try {
-    return await use((durationS) => session.run(durationS));
-  } finally {
-    await session.close();
-  }
-}
-
-async function snapshot(scenario: Scenario) {
-  const [server, behind] = await Promise.all([scenario.server.stats(), scenario.behind?.stats()]);
-  return { server, behind };
-}
-
-async function measure(scenario: Scenario, durationS: number): Promise<RunMetrics> {
-  const { before, load, loadgen, after } = await withSession(scenario, async (run) => {
-    const before = await snapshot(scenario);
-    const loadgenBefore = process.cpuUsage();
-    const load = await run(durationS);
-    const loadgen = process.cpuUsage(loadgenBefore);
-    return { before, load, loadgen, after: await snapshot(scenario) };
-  });
-  assertHealthy(scenario, load);
-  const perRequest = (us: number) => us / load.requests;
-  return {
-    reqPerSec: load.reqPerSec,
-    p50Ms: load.p50Ms,
-    p99Ms: load.p99Ms,
-    cpuUsPerReq: perRequest(after.server.cpuUs - before.server.cpuUs),
-    rssMB: after.server.rssBytes / MiB,
-    ...(after.behind && before.behind ? { originCpuUsPerReq: perRequest(after.behind.cpuUs - before.behind.cpuUs) } : {}),
-    loadgenCpuPct: ((loadgen.user + loadgen.system) / (load.durationS * 1e6)) * 100,
-    requests: load.requests,
-    errors: load.errors,
-    timeouts: load.timeouts,
-    non2xx: load.non2xx,
-    ...(load.wrongBodies !== undefined ? { wrongBodies: load.wrongBodies } : {}),
-    durationS: load.durationS,
-  };
+/** Straight to the origin, through the bare forwarder and through paymock, as a gateway and as a forward proxy. */
+function latencyTargets(origin: ServerChild, forwarder: ServerChild, passthrough: ServerChild): LatencyTarget[] {
+  const request = ALIPAY_FIXTURE.first;
+  const absolute = viaForwardProxy(ALIPAY_FIXTURE, origin.url).first;
+  return [
+    { name: 'direct', url: origin.url, request },
+    { name: 'forward-baseline', url: forwarder.url, request },
+    { name: 'passthrough', url: passthrough.url, request },
+    { name: 'forward-proxy-baseline', url: forwarder.url, request: absolute },
+    { name: 'forward-proxy', url: passthrough.url, request: absolute },
+  ];
 }
 
 function describeHandshakeRun(run: HandshakeRun): string {
@@ -353,14 +154,13 @@ function describeHandshakeRun(run: HandshakeRun): string {
 /**
  * Warm every scenario once, then take run 1 of each, run 2 of each, ...: a burst of noise from
  * a neighbour then lands on all scenarios alike instead of on whichever ran at that moment.
- * The handshake runs take their turn after each round of load runs, with nothing else running.
+ * Handshakes, latency and crypto.sign take their turn after each round, with no load running.
  */
-async function measureAll(scenarios: readonly Scenario[], handshakes: Handshakes, settings: Settings): Promise<{ measured: Measured; handshakeRuns: HandshakeRun[] }> {
-  const measured: Measured = new Map();
-  const handshakeRuns: HandshakeRun[] = [];
+async function measureRounds(scenarios: readonly Scenario[], handshakes: Handshakes, latency: readonly LatencyTarget[], settings: Settings): Promise<Rounds> {
+  const rounds: Rounds = { measured: new Map(), handshakeRuns: [], latencyRounds: [], signRuns: [] };
   for (const scenario of scenarios) {
     const idle = await scenario.server.stats();
-    measured.set(scenario.name, { idleRssMB: idle.rssBytes / MiB, runs: [] });
+    rounds.measured.set(scenario.name, { idleRssMB: idle.rssBytes / MiB, runs: [] });
   }
   for (const scenario of scenarios) {
     progress(`warming up ${scenario.name} (${settings.warmupS} s, discarded)`);
@@ -371,63 +171,61 @@ async function measureAll(scenarios: readonly Scenario[], handshakes: Handshakes
   for (let run = 1; run <= settings.runs; run++) {
     for (const scenario of scenarios) {
       const metrics = await measure(scenario, settings.durationS);
-      measured.get(scenario.name)!.runs.push(metrics);
+      rounds.measured.get(scenario.name)!.runs.push(metrics);
       const failures = metrics.errors + metrics.timeouts > 0 ? `, ${metrics.errors} errors, ${metrics.timeouts} timeouts` : '';
-      progress(`run ${run}/${settings.runs} ${scenario.name}: ${Math.round(metrics.reqPerSec)} req/s, p99 ${metrics.p99Ms.toFixed(2)} ms${failures}`);
+      progress(`run ${run}/${settings.runs} ${scenario.name}: ${Math.round(metrics.reqPerSec)} req/s, ${metrics.cpuUsPerReq.toFixed(1)} us/req, p99 ${metrics.p99Ms.toFixed(2)} ms${failures}`);
     }
     const handshakeRun = await handshakes.bench.run(`r${run}`);
-    handshakeRuns.push(handshakeRun);
+    rounds.handshakeRuns.push(handshakeRun);
     progress(`run ${run}/${settings.runs} first-handshake: ${describeHandshakeRun(handshakeRun)}`);
+    const latencyRound = await measureLatency(latency, LATENCY_REQUESTS);
+    rounds.latencyRounds.push(latencyRound);
+    progress(`run ${run}/${settings.runs} latency p50: ${latencyRound.map((r) => `${r.name} ${r.p50Ms.toFixed(3)} ms`).join(', ')}`);
+    const sign = await measureSignRate(SIGN_SECONDS);
+    rounds.signRuns.push(sign);
+    progress(`run ${run}/${settings.runs} rsa2-sign: ${Math.round(sign.signsPerSec)} signs/s (${sign.usPerSign.toFixed(0)} us each)`);
   }
-  return { measured, handshakeRuns };
+  return rounds;
 }
 
-async function summariseHandshakeRuns(handshakes: Handshakes, runs: readonly HandshakeRun[]): Promise<HandshakeReport> {
+async function summariseAll(scenarios: readonly Scenario[], measured: Measured): Promise<ScenarioReport[]> {
+  const reports: ScenarioReport[] = [];
+  for (const { name, description, baseline, server, facts } of scenarios) {
+    const { maxRssBytes } = await server.stats();
+    const { idleRssMB, runs } = measured.get(name)!;
+    reports.push(summarise({ name, description, ...(baseline ? { baseline } : {}), ...(facts ? { facts } : {}), runs, idleRssMB, peakRssMB: maxRssBytes / MiB }));
+  }
+  return reports;
+}
+
+async function publish(scenarios: readonly Scenario[], handshakes: Handshakes, rounds: Rounds, record: RecordResult, settings: Settings, loadAtStart: number[]): Promise<void> {
+  const reports = await summariseAll(scenarios, rounds.measured);
+  const byName = new Map(reports.map((report) => [report.name, report]));
+  const ratios = RATIOS.map(([name, baseline]) => ratio(byName.get(name)!, byName.get(baseline)!));
   const { maxRssBytes } = await handshakes.server.stats();
-  return summariseHandshakes({
+  const handshakeReport = summariseHandshakes({
     name: 'first-handshake',
     description: `CONNECT + TLS through paymock (mock, intercept *) to ${HANDSHAKE_HOSTS} never-seen hosts vs one cached host`,
     hostsPerRun: HANDSHAKE_HOSTS,
     targetMs: HANDSHAKE_TARGET_MS,
     coldMs: handshakes.bench.coldMs,
-    runs,
+    runs: rounds.handshakeRuns,
     idleRssMB: handshakes.idleRssMB,
     peakRssMB: maxRssBytes / MiB,
   });
-}
-
-async function summariseAll(scenarios: readonly Scenario[], measured: Measured): Promise<ScenarioReport[]> {
-  const reports: ScenarioReport[] = [];
-  for (const { name, description, baseline, server } of scenarios) {
-    const { maxRssBytes } = await server.stats();
-    const { idleRssMB, runs } = measured.get(name)!;
-    reports.push(summarise({ name, description, ...(baseline ? { baseline } : {}), runs, idleRssMB, peakRssMB: maxRssBytes / MiB }));
-  }
-  return reports;
-}
-
-function ratiosOf(reports: readonly ScenarioReport[]): Ratio[] {
-  const byName = new Map(reports.map((report) => [report.name, report]));
-  return RATIOS.map(([name, baseline]) => ratio(byName.get(name)!, byName.get(baseline)!));
-}
-
-function targetsOf(ratios: readonly Ratio[], handshakes: HandshakeReport): Target[] {
-  const https = ratios.find((r) => r.scenario === 'https-replay' && r.baseline === 'https-direct')!;
-  return [ratioTarget(https, HTTPS_REPLAY_TARGET), ...handshakeTargets(handshakes)];
-}
-
-async function publish(reports: readonly ScenarioReport[], handshakes: HandshakeReport, settings: Settings, loadAtStart: number[]): Promise<void> {
-  const ratios = ratiosOf(reports);
-  const targets = targetsOf(ratios, handshakes);
+  const latency = summariseLatency(rounds.latencyRounds, LATENCY_REQUESTS, 'direct');
+  const sign = summariseSign(rounds.signRuns);
+  const targets = targetsOf({ scenarios: reports, ratios, handshakes: handshakeReport, latency, sign, record });
   const env = environment();
   console.log(`paymock bench: node ${process.version}, ${env.cpus} CPU(s) (${env.cpuModel}), load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   console.log(
     `${settings.connections} connections, pipelining ${settings.pipelining}, ${settings.warmupS} s warm-up, ` +
-      `${settings.runs} run(s) of ${settings.durationS} s per scenario; POST form -> ${RESPONSE_BODY.length}-byte GBK XML\n`,
+      `${settings.runs} run(s) of ${settings.durationS} s per scenario; POST form -> ${RESPONSE_BODY.length}-byte GBK XML unless said otherwise\n`,
   );
   console.log(formatResults(reports, ratios));
-  console.log(`\n${formatHandshakes(handshakes)}`);
-  console.log(`\n${formatTargets(targets)}`);
+  for (const section of [formatCassetteLoads(reports), formatLatency(latency), formatSign(sign, reports), formatRecord(record), formatHandshakes(handshakeReport), formatTargets(targets)]) {
+    console.log(`\n${section}`);
+  }
   console.log(`\n${wrap(`Note: ${NOISE_NOTE}`, 96)}`);
 
   await writeJson(RESULTS_FILE, {
@@ -437,7 +235,10 @@ async function publish(reports: readonly ScenarioReport[], handshakes: Handshake
     note: NOISE_NOTE,
     scenarios: reports,
     ratios,
-    handshakes,
+    latency,
+    rsa2Sign: sign,
+    record,
+    handshakes: handshakeReport,
     targets,
   });
   console.log(`Results written to ${path.relative(process.cwd(), RESULTS_FILE)}`);
@@ -445,18 +246,38 @@ async function publish(reports: readonly ScenarioReport[], handshakes: Handshake
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const loadS = SCENARIO_COUNT * (settings.warmupS + settings.runs * settings.durationS);
-  const deadline = armDeadline(loadS + (settings.runs + 1) * HANDSHAKE_BUDGET_S + OVERHEAD_S);
+  const { loadS, totalS } = budgetS(settings);
+  const deadline = armDeadline(totalS);
   const loadAtStart = os.loadavg();
   tempDir = await mkdtemp(path.join(os.tmpdir(), 'paymock-bench-'));
+  const context: BenchContext = {
+    dir: tempDir,
+    shape: SHAPE,
+    progress,
+    async start(name, spec) {
+      const child = await startChild(name, spec);
+      servers.push(child);
+      return child;
+    },
+  };
   try {
-    progress(`starting servers (about ${Math.round(loadS)} s of load follows)`);
-    const scenarios = await startScenarios(tempDir);
-    const handshakes = await startHandshakes(tempDir);
-    await checkAll(scenarios);
-    const { measured, handshakeRuns } = await measureAll(scenarios, handshakes, settings);
-    const reports = await summariseAll(scenarios, measured);
-    await publish(reports, await summariseHandshakeRuns(handshakes, handshakeRuns), settings, loadAtStart);
+    progress(`starting servers (about ${Math.round(loadS)} s of load follows; hard stop after ${Math.round(totalS)} s)`);
+    await prepareSharedKeys(context.dir);
+    const basic = await basicScenarios(context);
+    const scenarios = [
+      ...basic.scenarios,
+      ...(await randomReplayScenarios(context, basic.origin)),
+      ...(await mockScenarios(context)),
+      ...(await httpsScenarios(context)),
+    ];
+    if (scenarios.length !== SCENARIO_COUNT) throw new Error(`${scenarios.length} scenarios, but the time budget is sized for ${SCENARIO_COUNT}: update SCENARIO_COUNT`);
+    const handshakes = await startHandshakes(context);
+    for (const scenario of scenarios) await scenario.check();
+    const rounds = await measureRounds(scenarios, handshakes, latencyTargets(basic.origin, basic.forwarder, basic.passthrough), settings);
+    progress(`record-10k: ${RECORD_INTERACTIONS.toLocaleString('en-US')} distinct interactions over ${RECORD_CONNECTIONS} connections`);
+    const record = await recordBench(context, basic.origin.url, RECORD_INTERACTIONS, RECORD_CONNECTIONS, RECORD_BUDGET_S - 30);
+    progress(`record-10k: ${Math.round(record.perSec)} interactions/s, stop ${record.stopMs.toFixed(0)} ms, file ${record.fileProblems.length === 0 ? 'ok' : 'WRONG'}`);
+    await publish(scenarios, handshakes, rounds, record, settings, loadAtStart);
   } finally {
     clearTimeout(deadline);
     await Promise.all(servers.map((server) => server.stop()));

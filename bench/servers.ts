@@ -6,14 +6,19 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { PaymockOptions } from '../src/index.js';
-import { RESPONSE_BODY, RESPONSE_HEADERS } from './fixture.js';
+import type { PaymockOptions, RunningPaymock } from '../src/index.js';
+import { RESPONSE_BODY, RESPONSE_HEADERS, xmlHeaders } from './fixture.js';
+import { JSON_PATH, JSON_RESPONSE_BODY, JSON_RESPONSE_HEADERS } from './fixture-json.js';
+import { legacyAnswer, legacyQueryBody } from './legacy-trades.js';
 
 export type ServerSpec =
   | { readonly kind: 'origin' }
   /** The same answer over TLS, with the key and certificate (PEM) read from these files. */
   | { readonly kind: 'https-origin'; readonly keyFile: string; readonly certFile: string }
+  /** Origin-form requests go to `origin`; absolute-form ones (a forward proxy's) to their URL. */
   | { readonly kind: 'forwarder'; readonly origin: string }
+  /** The bare replay server: request body -> recorded answer, from a Map of `count` legacy trades. */
+  | { readonly kind: 'map-replay'; readonly count: number }
   | { readonly kind: 'paymock'; readonly options: PaymockOptions };
 
 export interface ChildStats {
@@ -24,12 +29,21 @@ export interface ChildStats {
   readonly maxRssBytes: number;
 }
 
+/** What a paymock child says when asked to stop: how long stop() took (the final cassette flush). */
+export interface StopReport {
+  readonly stopMs: number;
+  readonly recorded: number;
+  readonly file: string | undefined;
+}
+
 export type ChildMessage =
-  | { readonly type: 'ready'; readonly url: string }
+  /** `startMs`: for paymock, from calling startPaymock to its resolving (cassette load included). */
+  | { readonly type: 'ready'; readonly url: string; readonly startMs?: number }
   | { readonly type: 'stats'; readonly stats: ChildStats }
+  | { readonly type: 'stopped'; readonly report: StopReport }
   | { readonly type: 'error'; readonly message: string };
 
-export type ParentMessage = { readonly type: 'stats' };
+export type ParentMessage = { readonly type: 'stats' } | { readonly type: 'stop' };
 
 // Idle keep-alive sockets from the forwarders' agents sit unused while other scenarios run;
 // a short server-side timeout would close them under the agent and surface as resets.
@@ -50,12 +64,13 @@ function listen(server: http.Server | https.Server): Promise<string> {
   });
 }
 
-/** The fixed answer, after reading the whole request. */
+/** The fixed answer (the JSON one on the generic path), after reading the whole request. */
 function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
   req.resume();
   req.on('end', () => {
-    res.writeHead(200, RESPONSE_HEADERS);
-    res.end(RESPONSE_BODY);
+    const json = req.url === JSON_PATH;
+    res.writeHead(200, json ? JSON_RESPONSE_HEADERS : RESPONSE_HEADERS);
+    res.end(json ? JSON_RESPONSE_BODY : RESPONSE_BODY);
   });
 }
 
@@ -75,19 +90,25 @@ function endToEnd(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
   return copy;
 }
 
-/** The least a streaming Node proxy does: one upstream request per request, piped both ways. */
+/**
+ * The least a streaming Node proxy does: one upstream request per request, piped both ways.
+ * As a gateway it sends origin-form requests to `originUrl`; as a forward proxy it sends an
+ * absolute-form request (`POST http://host:port/path`) to the host it names.
+ */
 function startForwarder(originUrl: string): Promise<string> {
   const origin = new URL(originUrl);
   // Same pool shape as paymock's upstream agent, so the comparison is about the work per request.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const server = http.createServer((req, res) => {
+    const absolute = req.url?.startsWith('http://') ? new URL(req.url) : undefined;
+    const target = absolute ?? origin;
     const upstream = http.request(
       {
-        host: origin.hostname,
-        port: origin.port,
+        host: target.hostname,
+        port: target.port,
         method: req.method,
-        path: req.url,
-        headers: { ...endToEnd(req.headers), host: origin.host },
+        path: absolute ? absolute.pathname + absolute.search : req.url,
+        headers: { ...endToEnd(req.headers), host: target.host },
         agent,
       },
       (upstreamRes) => {
@@ -108,18 +129,54 @@ function startForwarder(originUrl: string): Promise<string> {
   return listen(server);
 }
 
-async function startServer(spec: ServerSpec): Promise<string> {
+/** What a bare Node replayer costs: read the body, one Map lookup, write the stored bytes. */
+function startMapReplay(count: number): Promise<string> {
+  const answers = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) answers.set(legacyQueryBody(i), legacyAnswer(i));
+  const headers = new Map([...answers.values()].map((body) => [body, xmlHeaders(body)]));
+  return listen(
+    http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = answers.get(Buffer.concat(chunks).toString('latin1'));
+        if (!body) {
+          res.writeHead(404, { 'Content-Type': 'text/plain' });
+          res.end('map-replay: no such request\n');
+          return;
+        }
+        res.writeHead(200, headers.get(body));
+        res.end(body);
+      });
+    }),
+  );
+}
+
+let paymock: RunningPaymock | undefined;
+
+/** Stop paymock (flushing what it recorded) and say how long that took. */
+async function stopPaymock(): Promise<StopReport> {
+  const started = performance.now();
+  const summary = await paymock?.stop();
+  return { stopMs: performance.now() - started, recorded: summary?.cassette?.recorded ?? 0, file: summary?.cassette?.file };
+}
+
+async function startServer(spec: ServerSpec): Promise<{ url: string; startMs?: number }> {
   switch (spec.kind) {
     case 'origin':
-      return startOrigin();
+      return { url: await startOrigin() };
     case 'https-origin':
-      return startHttpsOrigin(spec.keyFile, spec.certFile);
+      return { url: await startHttpsOrigin(spec.keyFile, spec.certFile) };
     case 'forwarder':
-      return startForwarder(spec.origin);
+      return { url: await startForwarder(spec.origin) };
+    case 'map-replay':
+      return { url: await startMapReplay(spec.count) };
     case 'paymock': {
       // Imported only here, so the bare servers' RSS does not include paymock's dependencies.
       const { startPaymock } = await import('../src/index.js');
-      return (await startPaymock(spec.options)).url;
+      const started = performance.now();
+      paymock = await startPaymock(spec.options);
+      return { url: paymock.url, startMs: performance.now() - started };
     }
   }
 }
@@ -138,6 +195,12 @@ function main(): void {
   process.on('disconnect', () => process.exit());
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stats') send({ type: 'stats', stats: readStats() });
+    if (message.type === 'stop') {
+      stopPaymock().then(
+        (report) => send({ type: 'stopped', report }),
+        (error: unknown) => send({ type: 'error', message: `stop failed: ${error instanceof Error ? error.message : String(error)}` }),
+      );
+    }
   });
 
   const arg = process.argv[2];
@@ -146,7 +209,7 @@ function main(): void {
     process.exit(2);
   }
   startServer(JSON.parse(arg) as ServerSpec).then(
-    (url) => send({ type: 'ready', url }),
+    (ready) => send({ type: 'ready', ...ready }),
     (error: unknown) => {
       process.exitCode = 1;
       send({ type: 'error', message: error instanceof Error ? error.message : String(error) }, () => process.disconnect());

@@ -1,0 +1,67 @@
+// A paymock:1 cassette of `count` legacy GBK interactions (bench/legacy-trades.ts), written
+// straight to disk without recording, streamed so 100,000 interactions never sit in memory as
+// one string. The stored key is what paymock would compute (it recomputes keys on load anyway).
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import { FORMAT_VERSION, type StoredInteraction } from '../src/cassettes/format.js';
+import { makeKey } from '../src/core/match-key.js';
+import { legacyAnswerXml, legacyQueryBody, LEGACY_PARTNER, LEGACY_PATH, tradeNo } from './legacy-trades.js';
+
+/** Where the interactions were "recorded"; replay in gateway mode never goes there. */
+export const GENERATED_UPSTREAM = 'https://intlmapi.alipay.com';
+const RECORDED_AT = '2024-01-01T04:00:00.000Z';
+
+function interaction(i: number): StoredInteraction {
+  const body = legacyQueryBody(i);
+  const answer = legacyAnswerXml(i);
+  const fields = { dialect: 'alipay-mapi', api: 'single_trade_query', merchant: LEGACY_PARTNER, _input_charset: 'GBK', trade_no: tradeNo(i), subject: '基准测试订单' };
+  return {
+    recordedAt: RECORDED_AT,
+    latencyMs: 1,
+    dialect: 'alipay-mapi',
+    api: 'single_trade_query',
+    key: makeKey(fields),
+    request: {
+      method: 'POST',
+      url: `${GENERATED_UPSTREAM}${LEGACY_PATH}`,
+      headers: ['content-type: application/x-www-form-urlencoded', `content-length: ${body.length}`],
+      body: { charset: 'utf-8', text: body },
+    },
+    response: {
+      status: 200,
+      statusText: 'OK',
+      headers: ['Content-Type: text/xml; charset=GBK', `Content-Length: ${iconv.encode(answer, 'GBK').length}`],
+      body: { charset: 'GBK', text: answer },
+    },
+  };
+}
+
+/** Writes `<dir>/<name>.json`; resolves with its size in bytes. */
+export async function writeLegacyCassette(dir: string, name: string, count: number): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  const out = createWriteStream(file);
+  let bytes = 0;
+  let pending: string[] = [];
+  let pendingChars = 0;
+  // Written in chunks of about a megabyte: one write (and one await) per interaction is slow.
+  const write = async (text: string, force = false) => {
+    pending.push(text);
+    pendingChars += text.length;
+    if (pendingChars < 1 << 20 && !force) return;
+    const chunk = pending.join('');
+    pending = [];
+    pendingChars = 0;
+    bytes += Buffer.byteLength(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  await write(`{"paymock":${FORMAT_VERSION},"name":${JSON.stringify(name)},"upstream":${JSON.stringify(GENERATED_UPSTREAM)},"interactions":[\n`);
+  for (let i = 0; i < count; i++) await write(`${i ? ',\n' : ''}${JSON.stringify(interaction(i))}`);
+  await write('\n]}\n', true);
+  out.end();
+  await once(out, 'finish');
+  return bytes;
+}

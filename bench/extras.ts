@@ -1,0 +1,87 @@
+// The figures that are not a load run: latency at one connection, the crypto.sign limit, record
+// mode, and cassette loading; medians over rounds, and a small table for each.
+import type { LatencyResult } from './latency.js';
+import type { RecordResult } from './record.js';
+import { fixed, median, renderTable, thousands, type ScenarioReport } from './report.js';
+import type { SignRate } from './sign-rate.js';
+
+export interface LatencyReport {
+  readonly requestsPerTarget: number;
+  readonly rounds: number;
+  /** Per target: median over rounds of its p50 and p99, and p50 minus the direct p50. */
+  readonly targets: ReadonlyArray<LatencyResult & { readonly addedP50Ms: number }>;
+}
+
+export function summariseLatency(rounds: readonly (readonly LatencyResult[])[], requestsPerTarget: number, directName: string): LatencyReport {
+  const names = rounds[0]?.map((result) => result.name) ?? [];
+  const of = (name: string, pick: (r: LatencyResult) => number) => median(rounds.map((round) => pick(round.find((r) => r.name === name)!)));
+  const direct = of(directName, (r) => r.p50Ms);
+  return {
+    requestsPerTarget,
+    rounds: rounds.length,
+    targets: names.map((name) => {
+      const p50Ms = of(name, (r) => r.p50Ms);
+      return { name, requests: of(name, (r) => r.requests), p50Ms, p99Ms: of(name, (r) => r.p99Ms), addedP50Ms: p50Ms - direct };
+    }),
+  };
+}
+
+export function formatLatency(report: LatencyReport): string {
+  const rows = report.targets.map((t) => [t.name, fixed(3)(t.p50Ms), fixed(3)(t.p99Ms), t.addedP50Ms === 0 ? 'baseline' : fixed(3)(t.addedP50Ms)]);
+  return [
+    `latency at one connection: ${report.requestsPerTarget} sequential requests per target after 200 warm-up, one keep-alive connection (median of ${report.rounds} round(s))`,
+    renderTable(['path', 'p50 ms', 'p99 ms', 'added p50 ms'], rows),
+  ].join('\n');
+}
+
+export interface SignReport {
+  readonly runs: readonly SignRate[];
+  readonly signsPerSec: number;
+  readonly usPerSign: number;
+}
+
+export function summariseSign(runs: readonly SignRate[]): SignReport {
+  return { runs, signsPerSec: median(runs.map((r) => r.signsPerSec)), usPerSign: median(runs.map((r) => r.usPerSign)) };
+}
+
+export function formatSign(report: SignReport, scenarios: readonly ScenarioReport[]): string {
+  const rows = [['rsa2-sign', thousands(report.signsPerSec), fixed(0)(report.usPerSign), 'limit']];
+  for (const name of ['mock-rsa2', 'mock-rsa2-pay']) {
+    const scenario = scenarios.find((s) => s.name === name);
+    if (scenario) rows.push([name, thousands(scenario.median.reqPerSec), fixed(0)(scenario.median.cpuUsPerReq), `${fixed(2)(scenario.median.reqPerSec / report.signsPerSec)}x`]);
+  }
+  return [
+    'RSA2 replies against their limit: RSA-2048 SHA-256 crypto.sign on a ~300-byte text, one core, in a child of its own (median of runs)',
+    renderTable(['what', 'per s', 'us each', 'vs rsa2-sign'], rows),
+  ].join('\n');
+}
+
+export function formatRecord(result: RecordResult): string {
+  const rows = [
+    [
+      `${thousands(result.interactions)} over ${result.connections} conns`,
+      fixed(0)(result.totalMs),
+      thousands(result.perSec),
+      `${thousands(result.firstHalfPerSec)} / ${thousands(result.secondHalfPerSec)}`,
+      fixed(0)(result.stopMs),
+      fixed(1)(result.fileMB),
+      fixed(1)(result.cpuUsPerInteraction),
+      result.fileProblems.length === 0 ? 'ok' : 'WRONG',
+    ],
+  ];
+  return [
+    'record-10k: paymock record mode (gateway, upstream = origin), distinct legacy GBK calls (distinct trade_no), one run',
+    renderTable(['interactions', 'total ms', 'per s', '1st / 2nd half per s', 'stop (flush) ms', 'file MB', 'CPU us/each', 'file'], rows),
+    ...result.fileProblems.map((problem) => `(!) cassette file: ${problem}`),
+  ].join('\n');
+}
+
+export function formatCassetteLoads(scenarios: readonly ScenarioReport[]): string {
+  const rows = scenarios
+    .filter((s) => s.facts?.loadMs !== undefined)
+    .map((s) => [s.name, thousands(s.facts!.interactions ?? Number.NaN), fixed(0)(s.facts!.cassetteMB ?? Number.NaN), fixed(0)(s.facts!.loadMs!), fixed(1)(s.facts!.rssAfterLoadMB ?? Number.NaN), fixed(1)(s.peakRssMB)]);
+  return [
+    'cassette load: startPaymock() to resolved, timed inside the child; RSS right after',
+    renderTable(['scenario', 'interactions', 'file MB', 'load ms', 'RSS after load MB', 'peak MB'], rows),
+  ].join('\n');
+}
