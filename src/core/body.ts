@@ -31,19 +31,20 @@ function looksTextual(headers: HeaderList, bytes: Buffer): boolean {
   return bytes.length > 0 && !bytes.includes(0);
 }
 
+const UTF8 = /^utf-?8$/i;
+
+// UTF-8 goes through Node's native codec (same bytes as iconv's, without a JS pass per char).
 export function decodeText(bytes: Buffer, charset: string): string {
-  return iconv.decode(bytes, charset, { stripBOM: false });
+  return UTF8.test(charset) ? bytes.toString('utf8') : iconv.decode(bytes, charset, { stripBOM: false });
 }
 
 export function encodeText(text: string, charset: string): Buffer {
-  return iconv.encode(text, charset, { addBOM: false });
+  return UTF8.test(charset) ? Buffer.from(text, 'utf8') : iconv.encode(text, charset, { addBOM: false });
 }
 
 export function isKnownCharset(charset: string): boolean {
   return iconv.encodingExists(charset);
 }
-
-const UTF8 = /^utf-?8$/i;
 
 /** Decode `bytes` only if the text encodes back to exactly the same bytes. */
 function roundTrip(bytes: Buffer, charset: string): string | undefined {
