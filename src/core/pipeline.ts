@@ -47,7 +47,6 @@ export interface Handled {
   /** The request with its secrets redacted: what the journal and the log may show. */
   readonly shown: HttpRequest;
   readonly call: Call;
-  readonly key: MatchKey;
   readonly response: HttpResponse;
   readonly outcome: Outcome;
   readonly fault?: Fault;
@@ -71,7 +70,7 @@ function plainResponse(status: number, text: string, extra: Array<[string, strin
   return { status, headers: [['Content-Type', 'text/plain; charset=utf-8'], ...extra], body: textBody(`${text}\n`) };
 }
 
-async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key: MatchKey, parts: PipelineParts): Promise<Answer> {
+async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key: () => MatchKey, parts: PipelineParts): Promise<Answer> {
   const plan = MODE_PLANS[parts.mode];
   const cassette = parts.cassetteFor(request);
   try {
@@ -86,7 +85,7 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
       latencyMs,
       dialect: call.dialect,
       api: call.api,
-      key,
+      key: key(),
       // Secrets redacted; paymock's own session header is not part of what the app sent.
       request: { ...shown, headers: withoutHeaders(shown.headers, [SESSION_HEADER]) },
       response: parts.redact.response(response),
@@ -129,28 +128,45 @@ function rejectSignature(check: SignatureCheck, call: Call, parts: PipelineParts
 }
 
 /** What one exchange is about: worked out once, read by every step. */
-interface Exchange {
-  readonly request: HttpRequest;
-  readonly shown: HttpRequest;
-  readonly call: Call;
-  readonly key: MatchKey;
-  readonly dialect: Dialect;
-  readonly check: SignatureCheck;
-  readonly parts: PipelineParts;
-  readonly plan: (typeof MODE_PLANS)[Mode];
-  readonly warnings: string[];
+class Exchange {
+  #key: MatchKey | undefined;
+
+  constructor(
+    readonly request: HttpRequest,
+    readonly shown: HttpRequest,
+    readonly call: Call,
+    readonly dialect: Dialect,
+    readonly check: SignatureCheck,
+    readonly parts: PipelineParts,
+    readonly plan: (typeof MODE_PLANS)[Mode],
+    readonly warnings: string[],
+  ) {}
+
+  /**
+   * The match key, made when a step needs it (a cassette, a recording, a miss report): plain
+   * forwarding never does. Computed on the redacted request, as it will be when a cassette is
+   * reloaded.
+   */
+  get key(): MatchKey {
+    const { dialect, request, shown, call } = this;
+    return (this.#key ??= shown === request ? dialect.fingerprint(call, request) : dialect.fingerprint(dialect.decode(shown), shown));
+  }
 }
 
 /** DESIGN.md's order. Each step answers or passes; the last one always answers. */
 const STEPS: ReadonlyArray<(exchange: Exchange) => MaybePromise<Answer | undefined>> = [
   ({ check, call, parts }) => rejectSignature(check, call, parts),
   ({ parts, call, request, dialect, warnings }) => firstAnswer(parts.rules, call, request, dialect, warnings),
-  ({ plan, parts, request, key, call, dialect, warnings }) =>
-    plan.cassette ? collecting(warnings, () => parts.cassetteFor(request)?.answer(key, call, request, dialect)) : undefined,
+  (exchange) => {
+    const { plan, parts, request, call, dialect, warnings } = exchange;
+    return plan.cassette ? collecting(warnings, () => parts.cassetteFor(request)?.answer(exchange.key, call, request, dialect)) : undefined;
+  },
   ({ plan, parts, call, request, dialect, warnings }) => (plan.defaults ? firstAnswer(parts.defaults, call, request, dialect, warnings) : undefined),
   // The upstream's warnings (a relay that cannot re-sign) are raised before its first await.
-  ({ plan, request, shown, call, key, parts, warnings }) =>
-    collecting(warnings, () => (plan.upstream ? forward(request, shown, call, key, parts) : miss(call, key, request, parts))),
+  (exchange) => {
+    const { plan, request, shown, call, parts, warnings } = exchange;
+    return collecting(warnings, () => (plan.upstream ? forward(request, shown, call, () => exchange.key, parts) : miss(call, exchange.key, request, parts)));
+  },
 ];
 
 function answerFrom(exchange: Exchange, from: number): MaybePromise<Answer> {
@@ -169,22 +185,20 @@ export function handle(request: HttpRequest, parts: PipelineParts): MaybePromise
   const plan = MODE_PLANS[parts.mode];
   const dialect = dialectFor(request, parts.dialects);
   const call = dialect.decode(request);
-  // The key is computed on the redacted request, as it will be when a cassette is reloaded.
   const shown = parts.redact.request(request);
-  const key = shown === request ? dialect.fingerprint(call, request) : dialect.fingerprint(dialect.decode(shown), shown);
   const check: SignatureCheck = plan.verify ? collecting(warnings, () => dialect.verify(request, call)) : UNCHECKED;
-  const exchange: Exchange = { request, shown, call, key, dialect, check, parts, plan, warnings };
+  const exchange = new Exchange(request, shown, call, dialect, check, parts, plan, warnings);
 
   return andThen(answerFrom(exchange, 0), (answer) => (answer.delayMs ? sleep(answer.delayMs).then(() => finish(exchange, answer, started)) : finish(exchange, answer, started)));
 }
 
-function finish({ request, shown, call, key, check, parts, warnings }: Exchange, answer: Answer, started: number): Handled {
+function finish({ request, shown, call, check, parts, warnings }: Exchange, answer: Answer, started: number): Handled {
   const outcome: Outcome = { ...answer.outcome, ...(warnings.length ? { warnings } : {}), durationMs: performance.now() - started };
   if (parts.log.debugging) {
     parts.log.debug(`${request.method} ${shown.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
   }
   const signature = !check.ok ? 'invalid' : check.checked ? 'valid' : 'unchecked';
-  return { shown, call, key, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
+  return { shown, call, response: answer.response, outcome, signature, ...(answer.fault ? { fault: answer.fault } : {}) };
 }
 
 const UNCHECKED: SignatureCheck = { ok: true, checked: false };
