@@ -94,8 +94,16 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   const { log } = options;
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  let stopping = false;
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    // Node keeps reading new requests from kept-alive connections after server.close(): a request
+    // that arrives once the stop began is not taken (the client sees the connection close, as if
+    // it had been idle a moment earlier), so nothing new starts while in-flight exchanges drain.
+    if (stopping) {
+      req.socket.destroy();
+      return;
+    }
     inFlight++;
     res.on('close', () => {
       if (--inFlight === 0) drained?.();
@@ -112,6 +120,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       const bytes = await readBody(req, options.maxBodyBytes);
       const request: HttpRequest = { method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) };
       const { response, outcome, fault } = await options.handle(request);
+      // Stopping: this answer is the connection's last (Node then sends Connection: close).
+      if (stopping) res.shouldKeepAlive = false;
       if (fault) writeFault(res, fault, response, outcome);
       else writeResponse(res, response, outcome, request.method);
     } catch (error) {
@@ -133,9 +143,11 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   return {
     server,
     close: async () => {
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // Let answers already being produced go out (so they can be recorded), briefly.
+      // Let answers already being produced go out (so they can be recorded), briefly: no new
+      // request is taken meanwhile, so this ends as soon as the last one is answered.
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;
