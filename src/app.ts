@@ -162,7 +162,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
           throw error;
         })
       : undefined;
-  const redact = createRedactor(config.redact.fields, config.redact.headers);
+  const redact = createRedactor(config.redact.fields, config.redact.headers, config.redact.responseFields);
   const sessions = new SessionCassettes(
     {
       dir: config.cassettesDir,

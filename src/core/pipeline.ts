@@ -7,10 +7,10 @@ import type { Upstream } from '../server/upstream.js';
 import { textBody } from './body.js';
 import { withoutHeaders } from './headers.js';
 import { SESSION_HEADER } from './session.js';
-import { collectWarnings } from './warnings.js';
+import { collectWarnings, warn } from './warnings.js';
 import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
-import type { Redactor } from '../cassettes/redact.js';
+import { REDACTED, type Redactor } from '../cassettes/redact.js';
 import { isSystemError } from '../cassettes/system-error.js';
 import { formatKey } from './near-miss.js';
 import { MODE_PLANS } from './modes.js';
@@ -78,6 +78,10 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
       parts.log.info(`${call.api}: not recorded, the upstream answered a system error (HTTP ${response.status}); --record-errors keeps them`);
       return { response, outcome: { source: 'upstream', reason: 'system error: not recorded' } };
     }
+    const stored = parts.redact.response(response);
+    if (parts.redact.responseFields.size && stored.body !== response.body) {
+      warn(parts.log, `${call.api}: recorded with response fields redacted (redact.responseFields): replay will serve ${REDACTED} in them, and a signature over them will not verify unless replies are re-signed (alipay.resign: always)`);
+    }
     const index = cassette.record({
       recordedAt: new Date().toISOString(),
       latencyMs,
@@ -86,7 +90,7 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
       key,
       // Secrets redacted; paymock's own session header is not part of what the app sent.
       request: { ...shown, headers: withoutHeaders(shown.headers, [SESSION_HEADER]) },
-      response: parts.redact.response(response),
+      response: stored,
     });
     // --durable: the exchange is on disk before the client hears the answer.
     if (parts.durable) await cassette.flush();
@@ -148,6 +152,9 @@ async function decide(request: HttpRequest, parts: PipelineParts): Promise<Handl
     (plan.defaults ? await firstAnswer(parts.defaults, call, request, dialect) : undefined) ??
     (plan.upstream ? await forward(request, shown, call, key, parts) : miss(call, key, request, parts));
 
+  if (answer.outcome.source === 'cassette' && parts.redact.responseFields.size && answer.response.body.text?.includes(REDACTED)) {
+    warn(parts.log, `${call.api}: this recorded response had fields redacted when it was recorded (redact.responseFields): it carries ${REDACTED}, not the original values`);
+  }
   if (answer.delayMs) await sleep(answer.delayMs);
   const outcome: Outcome = { ...answer.outcome, durationMs: performance.now() - started };
   parts.log.debug(`${request.method} ${shown.url} -> ${answer.response.status} (${outcome.source}${answer.fault ? `, fault ${answer.fault.kind}` : ''})`);
