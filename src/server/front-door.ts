@@ -104,16 +104,18 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       req.socket.destroy();
       return;
     }
-    inFlight++;
-    res.on('close', () => {
-      if (--inFlight === 0) drained?.();
-    });
     const target = req.url ?? '/';
-    // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline.
+    // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline. Admin
+    // requests are not drained on stop (nothing of them is recorded, and the dashboard's event
+    // feed never ends on its own): they end with their connection.
     if (target.startsWith(ADMIN_PREFIX) || target === '/__paymock' || target.startsWith('/__paymock?')) {
       options.admin(req, res);
       return;
     }
+    inFlight++;
+    res.on('close', () => {
+      if (--inFlight === 0) drained?.();
+    });
     try {
       const url = absoluteUrl(req, options.gatewayOrigin());
       const headers = targetHeaders(req.rawHeaders, url);
