@@ -95,15 +95,21 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let inFlight = 0;
   let drained: (() => void) | undefined;
   let stopping = false;
+  // Requests being answered per connection: a pipelined request waits behind earlier ones.
+  const answering = new WeakMap<Duplex, number>();
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     // Node keeps reading new requests from kept-alive connections after server.close(): a request
     // that arrives once the stop began is not taken (the client sees the connection close, as if
     // it had been idle a moment earlier), so nothing new starts while in-flight exchanges drain.
+    // Pipelined behind an answer still being produced, it is left alone: closing now would lose
+    // that answer (which may already be recorded), and the connection closes after it anyway.
     if (stopping) {
-      req.socket.destroy();
+      if (!answering.get(req.socket)) req.socket.destroy();
       return;
     }
+    answering.set(req.socket, (answering.get(req.socket) ?? 0) + 1);
+    res.on('close', () => answering.set(req.socket, (answering.get(req.socket) ?? 1) - 1));
     const target = req.url ?? '/';
     // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline. Admin
     // requests are not drained on stop (nothing of them is recorded, and the dashboard's event

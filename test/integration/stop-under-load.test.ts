@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readCassette } from '../../src/cassettes/store.js';
+import { startPaymock } from '../../src/index.js';
 import { send } from '../support/client.js';
 import { output, paymock, started } from '../support/cli.js';
 import { startFakeUpstream } from '../support/fake-upstream.js';
@@ -110,3 +112,29 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.equal(existsSync(`${file}.lock`), false, 'the write lock is released');
   });
 }
+
+test('a request pipelined behind one in flight when the stop begins does not cut that answer, which is recorded; it is not taken', async (t) => {
+  const dir = await tempDir(t);
+  const upstream = await startFakeUpstream();
+  t.after(() => upstream.close());
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  upstream.route('GET', '/held', async () => (await released, { headers: { 'Content-Type': 'text/plain' }, body: 'first answer' }));
+  const paymock = await startPaymock({ mode: 'record', cassette: 'piped', upstream: upstream.url, port: 0, cassettesDir: dir, caDir: path.join(dir, 'ca'), rulesDir: path.join(dir, 'rules'), log: 'silent' });
+  const socket = net.connect(paymock.port, '127.0.0.1');
+  let reply = '';
+  socket.on('data', (chunk) => (reply += chunk));
+  const closed = new Promise((resolve) => socket.on('close', resolve));
+  socket.write('GET /held?id=1 HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => upstream.received.length === 1, 'the first request to reach the upstream');
+  const stopped = paymock.stop();
+  socket.write('GET /held?id=2 HTTP/1.1\r\nHost: x\r\n\r\n');
+  await sleep(200); // let paymock read the second request while the first is still held
+  release();
+  await Promise.all([stopped, closed]);
+  // One answer, the connection's last; then the connection closes.
+  assert.match(reply, /^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close[\s\S]*\r\n\r\nfirst answer$/);
+  const cassette = await readCassette(path.join(dir, 'piped.json'));
+  assert.deepEqual(cassette?.interactions.map((i) => idOf(i.request.url)), ['1'], 'the answered one is recorded, the refused one is not');
+  assert.equal(upstream.received.length, 1, 'the refused request never reached the upstream');
+});
