@@ -69,6 +69,11 @@ async function main(): Promise<void> {
   ];
   const kinds = all.filter(([kind]) => ONLY.has(kind));
   const errors = new Map<string, number>();
+  // The first failure of each kind is printed once: a count alone does not say what went wrong.
+  const failed = (kind: string, reason: string) => {
+    if (!errors.has(kind)) console.log(`soak: first ${kind} error: ${reason}`);
+    errors.set(kind, (errors.get(kind) ?? 0) + 1);
+  };
   let samples = 0;
   const end = Date.now() + MINUTES * 60_000;
   let sent = 0;
@@ -79,9 +84,9 @@ async function main(): Promise<void> {
     const [kind, run] = kinds[sent++ % kinds.length]!;
     const job: Promise<void> = run()
       .then((status) => {
-        if (status >= 400) errors.set(kind, (errors.get(kind) ?? 0) + 1);
+        if (status >= 400) failed(kind, `HTTP ${status}`);
       })
-      .catch(() => void errors.set(kind, (errors.get(kind) ?? 0) + 1))
+      .catch((error: Error) => failed(kind, `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}`))
       .finally(() => inflight.delete(job));
     inflight.add(job);
     if (Date.now() >= nextSample) {
