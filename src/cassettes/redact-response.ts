@@ -60,7 +60,9 @@ export function responseBodyRedactor(fieldNames: readonly string[], echoedNames:
   const xml = xmlRedactor(fields, echoed);
   return (response) => {
     const { text, charset } = response.body;
-    if (text === undefined || charset === undefined || !mention.test(text)) return response;
+    if (text === undefined || charset === undefined) return response;
+    // Without responseFields only the legacy gateway's request echo can hold one.
+    if ((fields.size === 0 && !text.includes('<param')) || !mention.test(text)) return response;
     const type = headerValue(response.headers, 'content-type') ?? '';
     const trimmed = text.trimStart();
     let changed = text;
