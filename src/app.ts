@@ -170,7 +170,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
           throw error;
         })
       : undefined;
-  const redact = createRedactor(config.redact.fields, config.redact.headers);
+  const redact = createRedactor(config.redact.fields, config.redact.headers, config.redact.responseFields);
   const sessions = new SessionCassettes(
     {
       dir: config.cassettesDir,

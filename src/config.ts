@@ -115,9 +115,11 @@ export const OptionsSchema = z
       .object({
         fields: z.array(z.string().min(1)).default([...DEFAULT_REDACT_FIELDS]),
         headers: z.array(z.string().min(1)).default([...DEFAULT_REDACT_HEADERS]),
+        /** Response body fields (JSON, XML, form) to redact in cassettes; replay then serves REDACTED. */
+        responseFields: z.array(z.string().min(1)).default([]),
       })
       .strict()
-      .default({ fields: [...DEFAULT_REDACT_FIELDS], headers: [...DEFAULT_REDACT_HEADERS] }),
+      .default({ fields: [...DEFAULT_REDACT_FIELDS], headers: [...DEFAULT_REDACT_HEADERS], responseFields: [] }),
     /** Per API name (or `*`): match-key fields to ignore beyond the defaults, or defaults to keep. */
     match: z
       .record(z.string(), z.object({ ignore: z.array(z.string()).optional(), keep: z.array(z.string()).optional() }).strict())

@@ -1,18 +1,9 @@
 // One writer per cassette: a `<cassette>.json.lock` file holding the writer's pid. A second
 // paymock that would write the same cassette refuses with a clear message; a lock left by a
 // process that no longer exists is taken over.
-import { readFileSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { PaymockError } from '../core/errors.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { lockHolder, processAlive } from '../core/pid-lock.js';
 
 export interface CassetteLock {
   release(): Promise<void>;
@@ -35,13 +26,9 @@ export async function lockCassette(file: string): Promise<CassetteLock> {
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder = NaN;
-      try {
-        holder = Number(readFileSync(lock, 'utf8').trim());
-      } catch {
-        // Vanished between our attempt and the read: try again.
-      }
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      // Undefined when it vanished between our attempt and the read: try again.
+      const holder = await lockHolder(lock);
+      if (holder !== undefined && processAlive(holder)) {
         throw new PaymockError(
           'CASSETTE_LOCKED',
           `cassette ${file} is being written by another paymock (pid ${holder}, lock file ${lock}): stop that one first, or record into another cassette`,

@@ -6,8 +6,9 @@ import { tryParseJson } from '../core/canonical-json.js';
 import { makeBody } from '../core/body.js';
 import { headerValue, replaceHeader } from '../core/headers.js';
 import type { Call, HeaderList, HttpRequest, HttpResponse } from '../core/types.js';
+import { REDACTED, redactJson, responseBodyRedactor } from './redact-response.js';
 
-export const REDACTED = 'REDACTED';
+export { REDACTED } from './redact-response.js';
 
 export const DEFAULT_REDACT_FIELDS = [
   'password',
@@ -28,17 +29,11 @@ export const DEFAULT_REDACT_HEADERS = ['authorization', 'proxy-authorization', '
 export interface Redactor {
   /** The field names (lower case) whose values are secret. */
   readonly fields: ReadonlySet<string>;
+  /** Response body fields (lower case) redacted in what is recorded (redact.responseFields). */
+  readonly responseFields: ReadonlySet<string>;
   /** The request with its secrets replaced; the same object when it has none. */
   request(request: HttpRequest): HttpRequest;
   response(response: HttpResponse): HttpResponse;
-}
-
-function redactJson(value: unknown, fields: ReadonlySet<string>): unknown {
-  if (Array.isArray(value)) return value.map((item) => redactJson(item, fields));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, fields.has(key.toLowerCase()) ? REDACTED : redactJson(inner, fields)]));
-  }
-  return value;
 }
 
 /** `a=1&password=x&biz_content=...` with secrets replaced; untouched pairs keep their bytes. */
@@ -63,14 +58,16 @@ function redactHeaders(headers: HeaderList, names: ReadonlySet<string>): HeaderL
   return headers.map(([name, value]): [string, string] => (names.has(name.toLowerCase()) ? [name, REDACTED] : [name, value]));
 }
 
-export function createRedactor(fieldNames: readonly string[], headerNames: readonly string[]): Redactor {
+export function createRedactor(fieldNames: readonly string[], headerNames: readonly string[], responseFieldNames: readonly string[] = []): Redactor {
   const fields = new Set(fieldNames.map((name) => name.toLowerCase()));
+  const responseBody = responseBodyRedactor(responseFieldNames, fieldNames);
   const headers = new Set(headerNames.map((name) => name.toLowerCase()));
   // Most requests carry no secret: one case-insensitive search over URL and body says so cheaply.
   const mention = fields.size ? new RegExp([...fields].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i') : undefined;
   const mayHold = (request: HttpRequest) => mention !== undefined && (mention.test(request.url) || mention.test(request.body.bytes.toString('latin1')));
   return {
     fields,
+    responseFields: new Set(responseFieldNames.map((name) => name.toLowerCase())),
     request(request) {
       if (!mayHold(request)) {
         if (!request.headers.some(([name]) => headers.has(name.toLowerCase()))) return request;
@@ -96,8 +93,9 @@ export function createRedactor(fieldNames: readonly string[], headerNames: reado
       return { ...request, url: url.href, headers: sized, body };
     },
     response(response) {
-      if (!response.headers.some(([name]) => headers.has(name.toLowerCase()))) return response;
-      return { ...response, headers: redactHeaders(response.headers, headers) };
+      const bodyDone = responseBody(response);
+      if (!bodyDone.headers.some(([name]) => headers.has(name.toLowerCase()))) return bodyDone;
+      return { ...bodyDone, headers: redactHeaders(bodyDone.headers, headers) };
     },
   };
 }

@@ -28,7 +28,7 @@ export interface CassetteStore {
   update(index: number, interaction: StoredInteraction): boolean;
   /** Write everything appended so far; resolves when it is on disk. */
   flush(): Promise<void>;
-  /** Flush, then let another process write this cassette. */
+  /** Flush, then let another process write this cassette; later appends throw CASSETTE_CLOSED. */
   close(): Promise<void>;
 }
 
@@ -106,6 +106,11 @@ async function openLocked(
   const windowMs = () => Math.max(options.flushIntervalMs, 4 * lastWriteMs);
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
+  let closed = false;
+  // After close the lock may belong to another process: a late append must not reach the file.
+  const open = (what: string) => {
+    if (closed) throw new PaymockError('CASSETTE_CLOSED', `cassette ${file} is closed (paymock is stopping, or its session moved to another cassette): ${what}`);
+  };
 
   const flush = (): Promise<void> => {
     if (timer) clearTimeout(timer);
@@ -147,12 +152,14 @@ async function openLocked(
       return writes;
     },
     append(interaction) {
+      open('this exchange is not recorded');
       db.data.interactions.push(interaction);
       appended++;
       pending++;
       timer ??= setTimeout(() => flush().catch(options.onError), windowMs());
     },
     remove(index) {
+      open('nothing is removed');
       const [removed] = db.data.interactions.splice(index, 1);
       if (removed) {
         pending++;
@@ -169,6 +176,7 @@ async function openLocked(
     },
     flush,
     async close() {
+      closed = true;
       await flush();
       await lock?.release();
     },

@@ -7,11 +7,11 @@ import type { Upstream } from '../server/upstream.js';
 import { textBody } from './body.js';
 import { withoutHeaders } from './headers.js';
 import { SESSION_HEADER } from './session.js';
-import { collecting } from './warnings.js';
+import { collecting, warn } from './warnings.js';
 import { andThen, isPromise, type MaybePromise } from './maybe-async.js';
 import { describe, statusFor } from './errors.js';
 import type { Logger } from './log.js';
-import type { Redactor } from '../cassettes/redact.js';
+import { REDACTED, type Redactor } from '../cassettes/redact.js';
 import { isSystemError } from '../cassettes/system-error.js';
 import { formatKey } from './near-miss.js';
 import { MODE_PLANS } from './modes.js';
@@ -70,7 +70,7 @@ function plainResponse(status: number, text: string, extra: Array<[string, strin
   return { status, headers: [['Content-Type', 'text/plain; charset=utf-8'], ...extra], body: textBody(`${text}\n`) };
 }
 
-async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key: () => MatchKey, parts: PipelineParts): Promise<Answer> {
+async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key: () => MatchKey, parts: PipelineParts, warnings: string[]): Promise<Answer> {
   const plan = MODE_PLANS[parts.mode];
   const cassette = parts.cassetteFor(request);
   try {
@@ -80,6 +80,11 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
       parts.log.info(`${call.api}: not recorded, the upstream answered a system error (HTTP ${response.status}); --record-errors keeps them`);
       return { response, outcome: { source: 'upstream', reason: 'system error: not recorded' } };
     }
+    const stored = parts.redact.response(response);
+    if (parts.redact.responseFields.size && stored.body !== response.body) {
+      // After an await: attached to this exchange explicitly.
+      collecting(warnings, () => warn(parts.log, `${call.api}: recorded with response fields redacted (redact.responseFields): replay will serve ${REDACTED} in them, and a signature over them will not verify unless replies are re-signed (alipay.resign: always)`));
+    }
     const index = cassette.record({
       recordedAt: new Date().toISOString(),
       latencyMs,
@@ -88,7 +93,7 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
       key: key(),
       // Secrets redacted; paymock's own session header is not part of what the app sent.
       request: { ...shown, headers: withoutHeaders(shown.headers, [SESSION_HEADER]) },
-      response: parts.redact.response(response),
+      response: stored,
     });
     // --durable: the exchange is on disk before the client hears the answer.
     if (parts.durable) await cassette.flush();
@@ -159,13 +164,20 @@ const STEPS: ReadonlyArray<(exchange: Exchange) => MaybePromise<Answer | undefin
   ({ parts, call, request, dialect, warnings }) => firstAnswer(parts.rules, call, request, dialect, warnings),
   (exchange) => {
     const { plan, parts, request, call, dialect, warnings } = exchange;
-    return plan.cassette ? collecting(warnings, () => parts.cassetteFor(request)?.answer(exchange.key, call, request, dialect)) : undefined;
+    if (!plan.cassette) return undefined;
+    return collecting(warnings, () => {
+      const answer = parts.cassetteFor(request)?.answer(exchange.key, call, request, dialect);
+      if (answer && parts.redact.responseFields.size && answer.response.body.text?.includes(REDACTED)) {
+        warn(parts.log, `${call.api}: this recorded response had fields redacted when it was recorded (redact.responseFields): it carries ${REDACTED}, not the original values`);
+      }
+      return answer;
+    });
   },
   ({ plan, parts, call, request, dialect, warnings }) => (plan.defaults ? firstAnswer(parts.defaults, call, request, dialect, warnings) : undefined),
   // The upstream's warnings (a relay that cannot re-sign) are raised before its first await.
   (exchange) => {
     const { plan, request, shown, call, parts, warnings } = exchange;
-    return collecting(warnings, () => (plan.upstream ? forward(request, shown, call, () => exchange.key, parts) : miss(call, exchange.key, request, parts)));
+    return collecting(warnings, () => (plan.upstream ? forward(request, shown, call, () => exchange.key, parts, warnings) : miss(call, exchange.key, request, parts)));
   },
 ];
 

@@ -77,7 +77,9 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, outco
   res.end(bodyless ? undefined : response.body.bytes);
 }
 
-function answer(res: ServerResponse, { response, outcome, fault }: { response: HttpResponse; outcome: Outcome; fault?: Fault }, method: string): void {
+type Answered = { response: HttpResponse; outcome: Outcome; fault?: Fault };
+
+function answer(res: ServerResponse, { response, outcome, fault }: Answered, method: string): void {
   if (fault) writeFault(res, fault, response, outcome);
   else writeResponse(res, response, outcome, method);
 }
@@ -119,27 +121,50 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   const { log } = options;
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  let stopping = false;
+  // Requests being answered per connection: a pipelined request waits behind earlier ones.
+  const answering = new WeakMap<Duplex, number>();
 
-  // One listener shared by every response (no closure per request).
-  const onResponseClosed = () => {
-    if (--inFlight === 0) drained?.();
+  const respond = (res: ServerResponse, handled: Answered, method: string) => {
+    // Stopping: this answer is the connection's last (Node then sends Connection: close).
+    if (stopping) res.shouldKeepAlive = false;
+    answer(res, handled, method);
   };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    inFlight++;
-    res.on('close', onResponseClosed);
+    // Node keeps reading new requests from kept-alive connections after server.close(): a request
+    // that arrives once the stop began is not taken (the client sees the connection close, as if
+    // it had been idle a moment earlier), so nothing new starts while in-flight exchanges drain.
+    // Pipelined behind an answer still being produced, it is left alone: closing now would lose
+    // that answer (which may already be recorded), and the connection closes after it anyway.
+    const socket = req.socket;
+    if (stopping) {
+      if (!answering.get(socket)) socket.destroy();
+      return;
+    }
+    answering.set(socket, (answering.get(socket) ?? 0) + 1);
     const target = req.url ?? '/';
-    // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline.
+    // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline. Admin
+    // requests are not drained on stop (nothing of them is recorded, and the dashboard's event
+    // feed never ends on its own): they end with their connection.
     if (target.startsWith(ADMIN_PREFIX) || target === '/__paymock' || target.startsWith('/__paymock?')) {
+      res.on('close', () => answering.set(socket, (answering.get(socket) ?? 1) - 1));
       options.admin(req, res);
       return;
     }
+    inFlight++;
+    // One closure per exchange, doing both bookkeeping jobs.
+    res.on('close', () => {
+      answering.set(socket, (answering.get(socket) ?? 1) - 1);
+      if (--inFlight === 0) drained?.();
+    });
     readBody(req, options.maxBodyBytes)
       .then((bytes) => {
         const url = absoluteUrl(req, options.gatewayOrigin());
         const headers = targetHeaders(req.rawHeaders, url);
         const handled = options.handle({ method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) });
-        if (!isPromise(handled)) return answer(res, handled, req.method ?? 'GET');
-        return handled.then((later) => answer(res, later, req.method ?? 'GET'));
+        if (!isPromise(handled)) return respond(res, handled, req.method ?? 'GET');
+        return handled.then((later) => respond(res, later, req.method ?? 'GET'));
       })
       .catch((error: unknown) => fail(res, error, log));
   };
@@ -158,9 +183,11 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   return {
     server,
     close: async () => {
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      // Let answers already being produced go out (so they can be recorded), briefly.
+      // Let answers already being produced go out (so they can be recorded), briefly: no new
+      // request is taken meanwhile, so this ends as soon as the last one is answered.
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;

@@ -9,10 +9,12 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { PaymockError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
+import { lockHolder, processAlive } from '../core/pid-lock.js';
 import { createCaCertificate, issueLeafCertificate } from './x509.js';
 
 const generate = promisify(generateKeyPair);
 const RENEW_BEFORE_MS = 7 * 24 * 60 * 60 * 1000;
+// A lock naming no pid (being written this instant, or left by an older paymock) expires.
 const LOCK_STALE_MS = 60_000;
 
 export interface AuthorityOptions {
@@ -47,12 +49,24 @@ async function writeSecret(file: string, pem: string): Promise<void> {
   await chmod(file, 0o600);
 }
 
-/** One process creates the CA; others that start at the same time wait for its files. */
+/** A lock whose holder is gone (killed while creating the CA), or that named none for a minute. */
+async function abandoned(lock: string): Promise<boolean> {
+  const holder = await lockHolder(lock);
+  if (holder !== undefined) return !processAlive(holder);
+  const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+  return age > LOCK_STALE_MS;
+}
+
+/**
+ * One process creates the CA; others that start at the same time wait for its files. The lock
+ * holds the creator's pid: a paymock killed mid-creation does not hold up the next one.
+ */
 async function withCreationLock(dir: string, create: () => Promise<void>, done: () => boolean): Promise<void> {
   const lock = path.join(dir, 'ca.lock');
-  for (let waited = 0; ; waited += 50) {
+  for (;;) {
     try {
       const handle = await open(lock, 'wx');
+      await handle.writeFile(String(process.pid));
       await handle.close();
       try {
         if (!done()) await create();
@@ -63,8 +77,7 @@ async function withCreationLock(dir: string, create: () => Promise<void>, done: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       if (done()) return;
-      const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age > LOCK_STALE_MS) await rm(lock, { force: true });
+      if (await abandoned(lock)) await rm(lock, { force: true });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -164,3 +164,27 @@ test('an adapted reply that cannot be re-signed is served with a warning in the 
   assert.match(entry!.outcome.warnings?.[0] ?? '', /adapted but NOT re-signed: no MD5 key for partner 2088101122136241/);
   assert.ok(lines.some((line) => line.includes('NOT re-signed')), 'and in the log');
 });
+
+test('v2 with redact.responseFields and resign: always: the token is REDACTED in the cassette and the replay still verifies', async (t) => {
+  const { dir, alipay, options, paymockKey } = await setup(t);
+  alipay.v2('alipay.system.oauth.token', () => ({ user_id: '2088000000000001', access_token: 'live-access-t0ken', refresh_token: 'live-refresh-t0ken', expires_in: '1296000' }));
+  const redacting = (mode: 'record' | 'replay'): PaymockOptions => ({
+    ...options(mode),
+    redact: { responseFields: ['access_token', 'refresh_token'] },
+    alipay: { ...options(mode).alipay, resign: 'always' },
+  } as PaymockOptions);
+
+  const recorder = await startPaymock(redacting('record'));
+  const live = await sdk(recorder.url, alipay.publicKeyPem).exec('alipay.system.oauth.token', { grantType: 'authorization_code', code: 'c1' }, { validateSign: true });
+  await recorder.stop();
+  assert.equal(live.accessToken, 'live-access-t0ken', 'the live answer is untouched and verifies');
+  const written = await readFile(path.join(dir, 'alipay.json'), 'utf8');
+  assert.ok(!written.includes('live-access-t0ken') && !written.includes('live-refresh-t0ken'));
+
+  const player = await startPaymock(redacting('replay'));
+  t.after(() => player.stop());
+  const replayed = await sdk(player.url, paymockKey).exec('alipay.system.oauth.token', { grantType: 'authorization_code', code: 'c1' }, { validateSign: true });
+  assert.equal(replayed.accessToken, 'REDACTED');
+  assert.equal(replayed.userId, '2088000000000001');
+  assert.match(JSON.stringify(player.journal.list().at(-1)?.outcome.warnings), /redact\.responseFields/);
+});

@@ -1,50 +1,14 @@
 // The real command line in a child process: the startup line, signals that flush and exit 0,
 // option errors that say what is accepted, and the cassette commands.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { once } from 'node:events';
 import { test } from 'node:test';
 import { startPaymock } from '../../src/index.js';
 import { send } from '../support/client.js';
+import { output, paymock, started } from '../support/cli.js';
 import { startFakeUpstream } from '../support/fake-upstream.js';
 import { tempDir } from '../support/tmp.js';
-
-const BIN = path.resolve('bin/paymock.js');
-
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-function paymock(args: string[], cwd: string): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  return { child, stdout: () => stdout, exited };
-}
-
-async function output(proc: Proc) {
-  return proc.exited;
-}
-
-/** Wait for the one startup line and return the URL it names. */
-async function started(proc: Proc): Promise<{ url: string; line: string }> {
-  const deadline = Date.now() + 20_000;
-  while (!proc.stdout().includes('\n')) {
-    if (proc.child.exitCode !== null || Date.now() > deadline) throw new Error(`paymock did not start: ${proc.stdout()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const line = proc.stdout().split('\n')[0]!;
-  const url = /listening on (http:\/\/\S+)/.exec(line)?.[1];
-  assert.ok(url, `startup line names the URL: ${line}`);
-  return { url, line };
-}
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} while recording flushes every answered exchange and exits 0`, async (t) => {

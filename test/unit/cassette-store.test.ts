@@ -42,3 +42,16 @@ test('cassette names stay inside the cassettes directory', () => {
     assert.throws(() => cassettePath('/c', bad), /is not accepted/, bad);
   }
 });
+
+test('a closed cassette refuses appends: nothing reaches the file after its lock is released', async (t) => {
+  const dir = await tempDir(t);
+  const store = await openCassette(dir, 'closed', { flushIntervalMs: 10, mustExist: false, lock: true, onError: (e) => assert.fail(e) });
+  store.append(interaction(0));
+  await store.close();
+  assert.throws(() => store.append(interaction(1)), (error: Error & { code?: string }) => error.code === 'CASSETTE_CLOSED' && /this exchange is not recorded/.test(error.message));
+  assert.throws(() => store.remove(0), /CASSETTE_CLOSED|is closed/);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const file = JSON.parse(await readFile(path.join(dir, 'closed.json'), 'utf8'));
+  assert.equal(file.interactions.length, 1);
+  assert.deepEqual(await readdir(dir), ['closed.json'], 'the lock is gone and no write followed');
+});
