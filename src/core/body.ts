@@ -38,8 +38,41 @@ export function decodeText(bytes: Buffer, charset: string): string {
   return UTF8.test(charset) ? bytes.toString('utf8') : iconv.decode(bytes, charset, { stripBOM: false });
 }
 
+/** Charsets whose bytes 0x00-0x7F are ASCII, one byte per char: only the rest needs iconv. */
+const ASCII_SUPERSET = /^(gbk|gb2312|gb18030|cp936|big5)$/i;
+const NON_ASCII = /[^\x00-\x7f]+/g;
+/** Non-ASCII runs already encoded (an Alipay reply repeats the same few Chinese texts). */
+const encodedRuns = new Map<string, Buffer>();
+const ENCODED_RUNS_KEPT = 4096;
+
+function encodeRun(run: string, charset: string): Buffer {
+  const id = `${charset}\u0000${run}`;
+  let bytes = encodedRuns.get(id);
+  if (bytes) return bytes;
+  bytes = iconv.encode(run, charset, { addBOM: false });
+  encodedRuns.set(id, bytes);
+  if (encodedRuns.size > ENCODED_RUNS_KEPT) encodedRuns.delete(encodedRuns.keys().next().value!);
+  return bytes;
+}
+
+/** ASCII runs copied as they are, the others through iconv: the same bytes, a fraction of the work. */
+function encodeAsciiSuperset(text: string, charset: string): Buffer {
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const match of text.matchAll(NON_ASCII)) {
+    if (match.index > last) parts.push(Buffer.from(text.slice(last, match.index), 'latin1'));
+    parts.push(encodeRun(match[0], charset));
+    last = match.index + match[0].length;
+  }
+  if (last === 0) return Buffer.from(text, 'latin1');
+  if (last < text.length) parts.push(Buffer.from(text.slice(last), 'latin1'));
+  return Buffer.concat(parts);
+}
+
 export function encodeText(text: string, charset: string): Buffer {
-  return UTF8.test(charset) ? Buffer.from(text, 'utf8') : iconv.encode(text, charset, { addBOM: false });
+  if (UTF8.test(charset)) return Buffer.from(text, 'utf8');
+  if (ASCII_SUPERSET.test(charset)) return encodeAsciiSuperset(text, charset);
+  return iconv.encode(text, charset, { addBOM: false });
 }
 
 export function isKnownCharset(charset: string): boolean {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import iconv from 'iconv-lite';
-import { declaredCharset, fromStored, makeBody, toStored } from '../../src/core/body.js';
+import { declaredCharset, encodeText, fromStored, makeBody, toStored } from '../../src/core/body.js';
 import { parseForm, sortedForm } from '../../src/core/form.js';
 
 const XML_TYPE: Array<[string, string]> = [['Content-Type', 'text/xml']];
@@ -44,4 +44,16 @@ test('a GBK form decodes percent-escapes as GBK and + as a space', () => {
   assert.deepEqual(parseForm(`trans_name=${escaped}&memo=a+b`, 'GBK'), [['trans_name', '测试 商品'], ['memo', 'a b']]);
   assert.deepEqual(parseForm('x=%E4%B8%AD'), [['x', '中']]);
   assert.equal(sortedForm([['b', '2'], ['a', '9'], ['a', '1']]), 'a=1&a=9&b=2');
+});
+
+test('GB-family text encodes to the same bytes as iconv-lite, ASCII runs copied and Chinese runs cached', () => {
+  const samples = ['', 'plain ASCII only', '中文', 'a中b文c', '<subject>测试商品：基准测试订单</subject><total_fee>88.88</total_fee>', '€\u0080x', 'lone \uD800 surrogate', '𠀀 astral', 'tab\tnl\n'];
+  for (const charset of ['GBK', 'gb2312', 'GB18030', 'big5', 'utf-8']) {
+    for (const text of samples) {
+      // Twice: the second time the non-ASCII runs come from the cache.
+      for (let round = 0; round < 2; round++) {
+        assert.deepEqual(encodeText(text, charset), iconv.encode(text, charset, { addBOM: false }), `${charset} ${JSON.stringify(text)}`);
+      }
+    }
+  }
 });
