@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { Body, Call, HeaderList, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
 import { makeKey } from './match-key.js';
+import { makeBody } from './body.js';
 
 export interface JournalMessage {
   readonly headers: HeaderList;
@@ -65,6 +66,20 @@ export type Explain = (request: HttpRequest) => { readonly call: Call; readonly 
  * Most entries are never read, so the views (a GBK body decoded, an ISO time) are made on first
  * read and kept. A class rather than a literal with getters: no closures per exchange.
  */
+/** Header names cannot hold CR or LF, and Node refuses values that do. */
+function packHeaders(headers: HeaderList): string {
+  const parts: string[] = [];
+  for (const [name, value] of headers) parts.push(name, value);
+  return `${parts.join('\n')}\n`; // joined: one flat string, not a rope of concatenations
+}
+
+function unpackHeaders(head: string): HeaderList {
+  const parts = head.split('\n');
+  const headers: HeaderList = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i]!, parts[i + 1]!]);
+  return headers;
+}
+
 class Entry implements JournalEntry {
   readonly id: number;
   readonly method: string;
@@ -78,8 +93,10 @@ class Entry implements JournalEntry {
   // The request's parts, not the request: caches keyed on the request object (its parsed URL and
   // forms) must not live as long as the journal does. Long-lived objects are what GC pays for,
   // which is also why the decoded call and key are worked out again when read, not kept.
-  readonly #headers: HeaderList;
-  readonly #body: Body;
+  // The head as one string and the body as its bytes: a handful of objects per entry, where the
+  // header list alone would be one array per header.
+  readonly #head: string;
+  readonly #bytes: Buffer;
   readonly #response: HttpResponse;
   readonly #explain: Explain;
   #details: { readonly call: Call; readonly key: MatchKey } | undefined;
@@ -96,8 +113,8 @@ class Entry implements JournalEntry {
     this.outcome = input.outcome;
     this.fault = input.fault;
     this.signature = input.signature;
-    this.#headers = input.request.headers;
-    this.#body = input.request.body;
+    this.#head = packHeaders(input.request.headers);
+    this.#bytes = input.request.body.bytes;
     this.#response = input.response;
     this.#explain = explain;
     if (input.call && input.key) this.#details = { call: input.call, key: input.key };
@@ -113,7 +130,9 @@ class Entry implements JournalEntry {
     return this.#decoded().key;
   }
   get request(): JournalMessage {
-    return (this.#requestView ??= message(this.#headers, this.#body));
+    if (this.#requestView) return this.#requestView;
+    const headers = unpackHeaders(this.#head);
+    return (this.#requestView = message(headers, makeBody(this.#bytes, headers)));
   }
   get response(): JournalMessage & { readonly status: number } {
     const response = this.#response;
@@ -121,7 +140,9 @@ class Entry implements JournalEntry {
   }
 
   #decoded() {
-    return (this.#details ??= this.#explain({ method: this.method, url: this.url, headers: this.#headers, body: this.#body }));
+    if (this.#details) return this.#details;
+    const headers = unpackHeaders(this.#head);
+    return (this.#details = this.#explain({ method: this.method, url: this.url, headers, body: makeBody(this.#bytes, headers) }));
   }
 
   /** What the admin API and the dashboard's feed send. */
