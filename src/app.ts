@@ -9,6 +9,7 @@ import { CassetteSession, type CassetteSummary } from './cassettes/session.js';
 import { sessionOf } from './core/session.js';
 import { parseOptions, type Config, type Mode, type PaymockOptions } from './config.js';
 import { PaymockError } from './core/errors.js';
+import { requestUrl } from './core/request-url.js';
 import { Journal } from './core/journal.js';
 import { createLogger, type Logger } from './core/log.js';
 import { andThen } from './core/maybe-async.js';
@@ -83,11 +84,11 @@ async function readPemFile(file: string): Promise<string> {
  * Refuse to forward an origin-form request to paymock itself when no upstream is set, and, with
  * --forward-hosts, anywhere not on the list (so an exposed paymock is never an open proxy).
  */
-function guardSelf(upstream: Upstream, self: () => string[], allowed: ((host: string) => boolean) | undefined): Upstream {
+function guardSelf(upstream: Upstream, isSelf: (host: string) => boolean, allowed: ((host: string) => boolean) | undefined): Upstream {
   return {
     forward(request) {
-      const url = new URL(request.url);
-      if (self().includes(url.host)) {
+      const url = requestUrl(request);
+      if (isSelf(url.host)) {
         return Promise.reject(
           new PaymockError('NO_UPSTREAM', 'this request has no upstream: start paymock with --upstream URL (gateway mode) or send it through paymock as a proxy'),
         );
@@ -125,7 +126,12 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   if (config.insecureUpstream) log.warn('upstream TLS certificates are NOT verified (--insecure-upstream)');
 
   let port = config.port;
-  const self = () => [`${config.host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  // paymock's own addresses, once the port is known (it may be 0 until listening).
+  let selfHosts: { port: number; hosts: ReadonlySet<string> } | undefined;
+  const isSelf = (host: string) => {
+    if (selfHosts?.port !== port) selfHosts = { port, hosts: new Set([`${config.host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) };
+    return selfHosts.hosts.has(host);
+  };
   const upstream = guardSelf(
     createUpstream({
       timeoutMs: config.upstreamTimeoutMs,
@@ -133,7 +139,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       verifyTls: !config.insecureUpstream,
       ...(upstreamCa ? { ca: upstreamCa } : {}),
     }),
-    self,
+    isSelf,
     config.forwardHosts ? interceptMatcher(config.forwardHosts) : undefined,
   );
   // Entries keep the (redacted) request; its call and key are decoded again when shown.

@@ -4,10 +4,12 @@
 // because http-proxy would otherwise re-read the already consumed request.
 import http from 'node:http';
 import https from 'node:https';
-import { PassThrough } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type { Stream } from 'node:stream';
 import tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { makeBody } from '../core/body.js';
+import { requestUrl } from '../core/request-url.js';
 import { PaymockError } from '../core/errors.js';
 import { endToEnd, fromRaw } from '../core/headers.js';
 import { SESSION_HEADER } from '../core/session.js';
@@ -50,7 +52,7 @@ function upstreamError(error: NodeJS.ErrnoException, url: string): PaymockError 
 }
 
 /** A request-shaped object for http-proxy: it reads method, url, headers and socket from it. */
-function proxyRequest(request: HttpRequest, url: URL): http.IncomingMessage {
+function proxyRequest(request: HttpRequest, url: Readonly<URL>): http.IncomingMessage {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of endToEnd(request.headers)) {
     const lower = name.toLowerCase();
@@ -62,7 +64,9 @@ function proxyRequest(request: HttpRequest, url: URL): http.IncomingMessage {
   if (request.body.bytes.length > 0 || !['GET', 'HEAD'].includes(request.method)) {
     headers['content-length'] = String(request.body.bytes.length);
   }
-  const fake = new PassThrough() as unknown as http.IncomingMessage;
+  // http-proxy only listens on it ('aborted', 'error') and reads these fields: an emitter will do,
+  // a stream per request would cost more than the rest of the forwarding.
+  const fake = new EventEmitter() as unknown as http.IncomingMessage;
   Object.assign(fake, {
     method: request.method,
     url: url.pathname + url.search,
@@ -127,11 +131,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   return {
     forward(request) {
-      const url = new URL(request.url);
+      const url = requestUrl(request);
       const req = proxyRequest(request, url);
       const secure = url.protocol === 'https:';
-      const body = new PassThrough();
-      body.end(request.body.bytes);
+      // http-proxy's `buffer` is only ever piped into the upstream request: write the bytes, end it.
+      const body = { pipe: (upstreamRequest: http.ClientRequest) => upstreamRequest.end(request.body.bytes) } as unknown as Stream;
       return new Promise<Forwarded>((resolve, reject) => {
         let done = false;
         const timer = setTimeout(() => {
