@@ -214,7 +214,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
   const parts: PipelineParts = {
     mode: config.mode,
     dialects,
-    rules: [rules],
+    // A notify_id paymock issued (a re-sent recorded notification too) verifies in every mode.
+    rules: [rules, notifyVerifyResponder(notifier, true)],
     defaults: [notifyVerifyResponder(notifier), simulator],
     cassetteFor,
     upstream: relay.wrap(upstream),

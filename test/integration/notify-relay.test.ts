@@ -211,6 +211,13 @@ test('legacy MD5 in GBK: relayed re-signed with the partner key, the GBK notific
   const { sign: resigned, sign_type: resignType, ...fields } = shop.fields(replayed, 'GBK');
   assert.deepEqual([fields.out_trade_no, fields.trans_name, fields.partner, resignType], ['L-CI-2', '中文商品', PARTNER, 'MD5']);
   assert.equal(resigned, md5Sign(notifySignContent(fields), MD5_KEY, 'GBK'), 'MD5-signed again with the partner key');
+
+  // The merchant checks the re-sent notify_id: paymock issued it, so it verifies though nothing was recorded for it.
+  const verify = await send(`${player.url}/gateway.do?service=notify_verify&partner=${PARTNER}&notify_id=${fields.notify_id}`);
+  assert.equal(verify.status, 200);
+  assert.equal(verify.body.toString(), 'true');
+  const unknown = await send(`${player.url}/gateway.do?service=notify_verify&partner=${PARTNER}&notify_id=0123456789`);
+  assert.equal(unknown.status, 404, 'an id paymock did not issue goes on to the cassette (which has no notify_verify here)');
 });
 
 test('the app-side form /__paymock/notify/to/<url> is relayed and recorded, and replays straight to the merchant', async (t) => {
