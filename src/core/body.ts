@@ -19,10 +19,10 @@ export function contentTypeCharset(contentType: string | undefined): string | un
 /** The charset declared for these bytes: Content-Type first, then an XML declaration. */
 export function declaredCharset(headers: HeaderList, bytes: Buffer): string | undefined {
   const fromHeader = contentTypeCharset(headerValue(headers, 'content-type'));
-  if (fromHeader && iconv.encodingExists(fromHeader)) return fromHeader;
+  if (fromHeader && isKnownCharset(fromHeader)) return fromHeader;
   // The declaration is ASCII in every charset Alipay uses, so a latin1 view of the start is enough.
   const declared = XML_DECLARATION.exec(bytes.subarray(0, 200).toString('latin1'))?.[1];
-  return declared && iconv.encodingExists(declared) ? declared : undefined;
+  return declared && isKnownCharset(declared) ? declared : undefined;
 }
 
 function looksTextual(headers: HeaderList, bytes: Buffer): boolean {
@@ -75,8 +75,16 @@ export function encodeText(text: string, charset: string): Buffer {
   return iconv.encode(text, charset, { addBOM: false });
 }
 
+/** iconv-lite normalises the name and searches its tables on every lookup: remember the answers. */
+const knownCharsets = new Map<string, boolean>();
+
 export function isKnownCharset(charset: string): boolean {
-  return iconv.encodingExists(charset);
+  let known = knownCharsets.get(charset);
+  if (known === undefined) {
+    known = iconv.encodingExists(charset);
+    if (knownCharsets.size < 1000) knownCharsets.set(charset, known);
+  }
+  return known;
 }
 
 /** Decode `bytes` only if the text encodes back to exactly the same bytes. */
