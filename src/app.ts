@@ -142,12 +142,13 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
     isSelf,
     config.forwardHosts ? interceptMatcher(config.forwardHosts) : undefined,
   );
-  // Entries keep the (redacted) request; its call and key are decoded again when shown.
+  // Entries keep the (redacted) request and the response as answered; the call and key are decoded
+  // again, and the response redacted, when an entry is read.
   const journal = new Journal(config.journalSize, (request) => {
     const dialect = dialectFor(request, dialects);
     const call = dialect.decode(request);
     return { call: redactedCall(call, redact), key: dialect.fingerprint(call, request) };
-  });
+  }, (response) => redact.response(response));
   const notifier = new Notifier(config.notify, signer, log, journalAttempts(journal));
   // Rules shape notifications; they are loaded after the simulator they drive, hence the late lookup.
   let ruleSet: RuleSet | undefined;
@@ -243,7 +244,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         relay.observe(request, handled.outcome);
         resendRecorded(request, handled.call, handled.outcome);
         const { shown, call, response, outcome, fault, signature } = handled;
-        journal.add({ request: shown, dialect: call.dialect, api: call.api, response: redact.response(response), outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
+        journal.add({ request: shown, dialect: call.dialect, api: call.api, response, outcome, signature, ...(fault ? { fault: fault.kind } : {}) });
         return handled;
       }),
     admin: createAdminApp({

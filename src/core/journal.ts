@@ -98,13 +98,13 @@ class Entry implements JournalEntry {
   readonly #head: string;
   readonly #bytes: Buffer;
   readonly #response: HttpResponse;
-  readonly #explain: Explain;
+  readonly #journal: JournalViews;
   #details: { readonly call: Call; readonly key: MatchKey } | undefined;
   #time: string | undefined;
   #requestView: JournalMessage | undefined;
   #responseView: (JournalMessage & { readonly status: number }) | undefined;
 
-  constructor(id: number, input: JournalInput, explain: Explain) {
+  constructor(id: number, input: JournalInput, journal: JournalViews) {
     this.id = id;
     this.method = input.request.method;
     this.url = input.request.url;
@@ -116,7 +116,7 @@ class Entry implements JournalEntry {
     this.#head = packHeaders(input.request.headers);
     this.#bytes = input.request.body.bytes;
     this.#response = input.response;
-    this.#explain = explain;
+    this.#journal = journal;
     if (input.call && input.key) this.#details = { call: input.call, key: input.key };
   }
 
@@ -136,13 +136,15 @@ class Entry implements JournalEntry {
   }
   get response(): JournalMessage & { readonly status: number } {
     const response = this.#response;
-    return (this.#responseView ??= { status: response.status, ...message(response.headers, response.body) });
+    if (this.#responseView) return this.#responseView;
+    const shown = this.#journal.showResponse(response);
+    return (this.#responseView = { status: shown.status, ...message(shown.headers, shown.body) });
   }
 
   #decoded() {
     if (this.#details) return this.#details;
     const headers = unpackHeaders(this.#head);
-    return (this.#details = this.#explain({ method: this.method, url: this.url, headers, body: makeBody(this.#bytes, headers) }));
+    return (this.#details = this.#journal.explain({ method: this.method, url: this.url, headers, body: makeBody(this.#bytes, headers) }));
   }
 
   /** What the admin API and the dashboard's feed send. */
@@ -150,6 +152,12 @@ class Entry implements JournalEntry {
     const { id, time, method, url, dialect, api, call, key, request, response, outcome, fault, signature } = this;
     return { id, time, method, url, dialect, api, call, key, request, response, outcome, ...(fault ? { fault } : {}), ...(signature ? { signature } : {}) };
   }
+}
+
+/** How entries are shown: their call decoded again, their response with its secrets redacted. */
+interface JournalViews {
+  readonly explain: Explain;
+  readonly showResponse: (response: HttpResponse) => HttpResponse;
 }
 
 /** Without a decoder, an entry that kept no call shows its api and no parameters. */
@@ -163,16 +171,17 @@ export class Journal {
   readonly #capacity: number;
   #next = 1;
 
-  readonly #explain: Explain;
+  readonly #views: JournalViews;
 
-  constructor(capacity = 1000, explain: Explain = UNDECODED) {
+  /** `showResponse` redacts a response when an entry is read (kept as answered until then). */
+  constructor(capacity = 1000, explain: Explain = UNDECODED, showResponse: (response: HttpResponse) => HttpResponse = (response) => response) {
     this.#capacity = capacity;
-    this.#explain = explain;
+    this.#views = { explain, showResponse };
     this.#events.setMaxListeners(100);
   }
 
   add(exchange: JournalInput): JournalEntry {
-    const entry = new Entry(this.#next++, exchange, this.#explain);
+    const entry = new Entry(this.#next++, exchange, this.#views);
     this.#entries.push(entry);
     if (this.#entries.length - this.#first > this.#capacity) this.#first++;
     if (this.#first >= this.#capacity) {
