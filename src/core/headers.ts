@@ -34,16 +34,17 @@ export function toRaw(headers: HeaderList): string[] {
 
 /** Drop hop-by-hop headers, including those a `Connection` header names. */
 export function endToEnd(headers: HeaderList): HeaderList {
-  const named = new Set(
-    (headerValue(headers, 'connection') ?? '')
-      .split(',')
-      .map((token) => token.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  return headers.filter(([name]) => {
-    const lower = name.toLowerCase();
-    return !HOP_BY_HOP.has(lower) && !named.has(lower);
-  });
+  const connection = headerValue(headers, 'connection');
+  // Usually `keep-alive` or `close`, naming no other header: no set to build.
+  const named = connection && /,|[^\s]\s+[^\s]|^(?!keep-alive$|close$)/i.test(connection.trim())
+    ? new Set(connection.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean))
+    : undefined;
+  const kept: HeaderList = [];
+  for (const header of headers) {
+    const lower = header[0].toLowerCase();
+    if (!HOP_BY_HOP.has(lower) && !named?.has(lower)) kept.push(header);
+  }
+  return kept;
 }
 
 export function withoutHeaders(headers: HeaderList, names: readonly string[]): HeaderList {
