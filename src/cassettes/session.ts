@@ -1,4 +1,5 @@
 // One open cassette: the file (store), the replay index over it, and recording into it.
+import { forgetDerived } from '../core/request-url.js';
 import { dialectFor } from '../dialects/index.js';
 import { formatKey, formatNearMisses, nearestMisses } from '../core/near-miss.js';
 import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
@@ -28,6 +29,7 @@ export class CassetteSession {
       // applies to old cassettes too; the stored key is for people reading the file.
       const dialect = dialectFor(interaction.request, dialects);
       const key = dialect.fingerprint(dialect.decode(interaction.request), interaction.request);
+      forgetDerived(interaction.request); // its parsed URL and forms: not kept for every interaction
       this.#index.add(this.#live.length, key);
       this.#live.push({ ...interaction, key });
     }

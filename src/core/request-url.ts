@@ -1,11 +1,44 @@
-// A request's URL, parsed once: the dialects' detect, decode and fingerprint all read it, and a
-// WHATWG URL parse is not free on the hot path. Read-only: never change the URL returned.
+// What several steps read from one request, worked out once: its parsed URL, its gateway forms.
+// Kept on the request itself under a non-enumerable symbol (a spread copy, e.g. the redacted
+// request, starts afresh), which is cheaper than a WeakMap on the hot path: a WeakMap entry per
+// request grows its table until the next GC. Read-only: never change what is returned.
 import type { HttpRequest } from './types.js';
 
-const parsed = new WeakMap<HttpRequest, URL>();
+const MEMO = Symbol('paymock.request-memo');
+
+interface Memo {
+  url?: URL;
+  [slot: symbol]: unknown;
+}
+
+const fallback = new WeakMap<HttpRequest, Memo>();
+
+function memoOf(request: HttpRequest): Memo {
+  const own = (request as { [MEMO]?: Memo })[MEMO];
+  if (own) return own;
+  const memo: Memo = {};
+  if (Object.isExtensible(request)) Object.defineProperty(request, MEMO, { value: memo });
+  else if (fallback.has(request)) return fallback.get(request)!;
+  else fallback.set(request, memo);
+  return memo;
+}
 
 export function requestUrl(request: HttpRequest): Readonly<URL> {
-  let url = parsed.get(request);
-  if (!url) parsed.set(request, (url = new URL(request.url)));
-  return url;
+  const memo = memoOf(request);
+  return (memo.url ??= new URL(request.url));
+}
+
+/** A value derived from the request once, under `slot` (a module's own symbol). */
+export function memoised<T>(request: HttpRequest, slot: symbol, make: () => T): T {
+  const memo = memoOf(request);
+  if (slot in memo) return memo[slot] as T;
+  const value = make();
+  memo[slot] = value;
+  return value;
+}
+
+/** Drop what was worked out from a long-lived request (a recorded one), keeping only what comes next. */
+export function forgetDerived(request: HttpRequest): void {
+  const memo = (request as { [MEMO]?: Memo })[MEMO] ?? fallback.get(request);
+  if (memo) for (const key of Reflect.ownKeys(memo)) delete memo[key as symbol];
 }

@@ -1,6 +1,7 @@
 // What the Alipay dialects are configured with (validated once at start), and the adapt step
 // they share: replay untouched when nothing differs, otherwise swap ids and sign again.
 import type { Logger } from '../core/log.js';
+import { forgetDerived, memoised } from '../core/request-url.js';
 import { warn } from '../core/warnings.js';
 import type { Call, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
 import type { MatchOverrides } from './alipay-key.js';
@@ -13,16 +14,19 @@ export interface AlipayDialectOptions {
   readonly log: Logger;
 }
 
+const RECORDED_CALL = Symbol('recorded call');
+
 type Resign = (response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner) => Resigned;
 
 export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call, options: AlipayDialectOptions) {
   // A recorded request is decoded once, not on every replay of it.
-  const recordedCalls = new WeakMap<HttpRequest, Call>();
-  const recordedCall = (request: HttpRequest) => {
-    let call = recordedCalls.get(request);
-    if (!call) recordedCalls.set(request, (call = decode(request)));
-    return call;
-  };
+  // Its URL and forms are not kept: a cassette may hold 100,000 recorded requests.
+  const recordedCall = (request: HttpRequest) =>
+    memoised(request, RECORDED_CALL, () => {
+      const call = decode(request);
+      forgetDerived(request);
+      return call;
+    });
   const finish = (result: Resigned): HttpResponse => {
     if (result.warning) warn(options.log, result.warning);
     return result.response;

@@ -1,7 +1,7 @@
 // Reading an Alipay gateway request: which surface it is, its charset, and its parameters from
 // the query and the form body, percent-decoded in the request's own charset (GBK by default on
 // the legacy gateway).
-import { requestUrl } from '../core/request-url.js';
+import { memoised, requestUrl } from '../core/request-url.js';
 import { decodeFormPart, rawFormText } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
 import type { HttpRequest } from '../core/types.js';
@@ -24,14 +24,10 @@ function splitPairs(form: string, into: Array<[string, string]>): void {
 const FORM = /^application\/x-www-form-urlencoded/i;
 
 /** Every dialect's detect and decode read the same forms: parse them once per request. */
-const parsed = new WeakMap<HttpRequest, GatewayForms>();
+const FORMS = Symbol('gateway forms');
 
 export function gatewayForms(request: HttpRequest): GatewayForms {
-  const known = parsed.get(request);
-  if (known) return known;
-  const forms = readForms(request);
-  parsed.set(request, forms);
-  return forms;
+  return memoised(request, FORMS, () => readForms(request));
 }
 
 function readForms(request: HttpRequest): GatewayForms {

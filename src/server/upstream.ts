@@ -77,6 +77,8 @@ function proxyRequest(request: HttpRequest, url: Readonly<URL>): http.IncomingMe
   return fake;
 }
 
+const PENDING = Symbol('paymock.pending');
+
 export function createUpstream(options: UpstreamOptions): Upstream {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const httpsAgent = new https.Agent({
@@ -88,7 +90,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     // pool key on every request (a third of the CPU of forwarding, measured).
     ...(options.ca ? { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...options.ca] }) } : {}),
   });
-  const pending = new WeakMap<http.IncomingMessage, Pending>();
+  // Each forwarded request's settle hooks, on the stand-in request itself (a WeakMap entry per
+  // request costs more than the property).
+  const pending = {
+    get: (req: http.IncomingMessage) => (req as { [PENDING]?: Pending })[PENDING],
+    set: (req: http.IncomingMessage, entry: Pending) => void ((req as { [PENDING]?: Pending })[PENDING] = entry),
+    delete: (req: http.IncomingMessage) => void delete (req as { [PENDING]?: Pending })[PENDING],
+  };
   const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, changeOrigin: true, prependPath: false, xfwd: false });
 
   // Errors also reach the per-call callback; this listener only keeps a stray one from killing us.
