@@ -25,6 +25,8 @@ export interface RelayRoute {
 export class RelayTokens {
   readonly #routes = new Map<string, RelayRoute>();
   readonly #pending = new WeakMap<HttpRequest, (at: RecordedAt | undefined) => void>();
+  /** Routes opened and not yet settled: when none are, settling has nothing to look up. */
+  #unsettled = 0;
 
   /** A new route for `request`'s notify_url; its token goes into the rewritten URL. */
   open(request: HttpRequest, url: string, charset: string | undefined): string {
@@ -33,6 +35,7 @@ export class RelayTokens {
     const recorded = new Promise<RecordedAt | undefined>((resolve) => (settle = resolve));
     this.#routes.set(token, { url, charset, recorded });
     this.#pending.set(request, settle);
+    this.#unsettled++;
     if (this.#routes.size > MAX_ROUTES) this.#routes.delete(this.#routes.keys().next().value!);
     return token;
   }
@@ -44,13 +47,16 @@ export class RelayTokens {
   /** The route could not be used after all (the request went out unchanged). */
   drop(token: string, request: HttpRequest): void {
     this.#routes.delete(token);
-    this.#pending.get(request)?.(undefined);
-    this.#pending.delete(request);
+    this.settle(request, undefined);
   }
 
   /** The exchange of `request` was answered: recorded here, or (undefined) not recorded. */
   settle(request: HttpRequest, at: RecordedAt | undefined): void {
-    this.#pending.get(request)?.(at);
+    if (this.#unsettled === 0) return; // the usual exchange: no notify_url was relayed
+    const settle = this.#pending.get(request);
+    if (!settle) return;
     this.#pending.delete(request);
+    this.#unsettled--;
+    settle(at);
   }
 }

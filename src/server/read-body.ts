@@ -10,18 +10,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer) => {
+    // Inline handlers, no named closures: this runs once per request.
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.off('data', onData);
+        req.removeAllListeners('data'); // nobody else reads this request's body
         req.resume(); // drain, so the answer can still be written
         reject(new PaymockError('BODY_TOO_LARGE', `request body is over the limit of ${limit} bytes (--max-body-bytes)`));
         return;
       }
       chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks)));
     req.on('error', (error) => reject(new PaymockError('BAD_REQUEST', `request body could not be read: ${error.message}`, { cause: error })));
   });
 }
