@@ -40,33 +40,45 @@ export function decodeText(bytes: Buffer, charset: string): string {
 
 /** Charsets whose bytes 0x00-0x7F are ASCII, one byte per char: only the rest needs iconv. */
 const ASCII_SUPERSET = /^(gbk|gb2312|gb18030|cp936|big5)$/i;
-const NON_ASCII = /[^\x00-\x7f]+/g;
-/** Non-ASCII runs already encoded (an Alipay reply repeats the same few Chinese texts). */
-const encodedRuns = new Map<string, Buffer>();
+/** Non-ASCII runs already encoded, per charset (an Alipay reply repeats the same few Chinese texts). */
+const encodedRuns = new Map<string, Map<string, Buffer>>();
 const ENCODED_RUNS_KEPT = 4096;
 
 function encodeRun(run: string, charset: string): Buffer {
-  const id = `${charset}\u0000${run}`;
-  let bytes = encodedRuns.get(id);
+  let cache = encodedRuns.get(charset);
+  if (!cache) encodedRuns.set(charset, (cache = new Map()));
+  let bytes = cache.get(run);
   if (bytes) return bytes;
   bytes = iconv.encode(run, charset, { addBOM: false });
-  encodedRuns.set(id, bytes);
-  if (encodedRuns.size > ENCODED_RUNS_KEPT) encodedRuns.delete(encodedRuns.keys().next().value!);
+  cache.set(run, bytes);
+  if (cache.size > ENCODED_RUNS_KEPT) cache.delete(cache.keys().next().value!);
   return bytes;
 }
 
-/** ASCII runs copied as they are, the others through iconv: the same bytes, a fraction of the work. */
+const NON_ASCII = /[^\x00-\x7f]+/g;
+
+/** ASCII copied natively, the other runs through iconv (cached): the same bytes, a fraction of the work. */
 function encodeAsciiSuperset(text: string, charset: string): Buffer {
-  const parts: Buffer[] = [];
-  let last = 0;
-  for (const match of text.matchAll(NON_ASCII)) {
-    if (match.index > last) parts.push(Buffer.from(text.slice(last, match.index), 'latin1'));
-    parts.push(encodeRun(match[0], charset));
-    last = match.index + match[0].length;
+  // First pass: encode the non-ASCII runs and size the result; second: one buffer, filled in place.
+  const runs: Array<{ at: number; end: number; bytes: Buffer }> = [];
+  let size = text.length;
+  NON_ASCII.lastIndex = 0;
+  for (let match = NON_ASCII.exec(text); match; match = NON_ASCII.exec(text)) {
+    const bytes = encodeRun(match[0], charset);
+    runs.push({ at: match.index, end: match.index + match[0].length, bytes });
+    size += bytes.length - match[0].length;
   }
-  if (last === 0) return Buffer.from(text, 'latin1');
-  if (last < text.length) parts.push(Buffer.from(text.slice(last), 'latin1'));
-  return Buffer.concat(parts);
+  if (runs.length === 0) return Buffer.from(text, 'latin1');
+  const out = Buffer.allocUnsafe(size);
+  let offset = 0;
+  let from = 0;
+  for (const run of runs) {
+    if (run.at > from) offset += out.write(text.slice(from, run.at), offset, 'latin1');
+    offset += run.bytes.copy(out, offset);
+    from = run.end;
+  }
+  if (from < text.length) out.write(text.slice(from), offset, 'latin1');
+  return out;
 }
 
 export function encodeText(text: string, charset: string): Buffer {
