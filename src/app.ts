@@ -318,7 +318,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         watcher?.close();
         notifier.close();
         await frontDoor.close();
-        relay.close();
+        await relay.close();
         upstream.close();
         await cassette?.close();
         await sessions.closeAll();

@@ -25,6 +25,8 @@ export const RELAY_PATH = '/__paymock/notify/';
 
 /** How long a notification waits for its exchange to be answered before it is kept unrecorded. */
 const LINK_WAIT_MS = 60_000;
+/** How long a stop waits for notifications still being linked to their cause. */
+const CLOSE_WAIT_MS = 3_000;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
 
@@ -73,6 +75,7 @@ export class NotifyRelay {
   readonly #recorder: NotificationRecorder;
   readonly #calls = new WeakMap<HttpRequest, Call>();
   #closed = false;
+  readonly #keeping = new Set<Promise<void>>();
 
   constructor(deps: RelayDeps) {
     this.#deps = deps;
@@ -145,8 +148,15 @@ export class NotifyRelay {
     return this.#relay(target, incoming, undefined);
   }
 
-  /** Stop recording (the cassettes are closing); forwarding goes on until the port closes. */
-  close(): void {
+  /**
+   * Stop recording (the cassettes are closing): notifications on their way into a cassette get
+   * there first (each waits at most for its cause to be recorded); forwarding goes on until the
+   * port closes.
+   */
+  async close(): Promise<void> {
+    // Bounded: a notification whose cause is never recorded would otherwise hold the stop.
+    const bounded = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref());
+    await Promise.race([Promise.all([...this.#keeping]), bounded]);
     this.#closed = true;
   }
 
@@ -157,6 +167,13 @@ export class NotifyRelay {
     const declared = contentTypeCharset(contentType) ?? rawField(form, 'charset') ?? rawField(form, '_input_charset') ?? route?.charset;
     const charset = declared && isKnownCharset(declared) ? declared : 'utf-8';
     const fields = Object.fromEntries(parseForm(form, charset));
+    // Recorded before it is forwarded: once the merchant has it, a stop must find it on its way
+    // into the cassette (close() waits for it).
+    const kept = this.#keep(route, { url, headers: incoming.headers, bytes: incoming.bytes, fields, receivedAt }).catch((error: Error) =>
+      this.#deps.log.warn(`notify relay: notification not recorded: ${error.message}`),
+    );
+    this.#keeping.add(kept);
+    void kept.finally(() => this.#keeping.delete(kept));
     const started = performance.now();
     let answer: RelayAnswer;
     let attempt: Attempt;
@@ -178,9 +195,6 @@ export class NotifyRelay {
       attempt = { at: receivedAt, error: reason, success: false };
     }
     this.#deps.notifier.relayed(url, charset, fields, { bytes: incoming.bytes, contentType }, attempt, performance.now() - started);
-    void this.#keep(route, { url, headers: incoming.headers, bytes: incoming.bytes, fields, receivedAt }).catch((error: Error) =>
-      this.#deps.log.warn(`notify relay: notification not recorded: ${error.message}`),
-    );
     return answer;
   }
 
