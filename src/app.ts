@@ -158,6 +158,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
             name: config.cassette,
             ...(config.upstream ? { upstream: config.upstream } : {}),
             flushIntervalMs: config.flushIntervalMs,
+            durable: config.durable,
             mustExist: config.mode === 'replay',
             // Only a writer takes the lock: many replaying paymocks may share one cassette.
             lock: plan.record,
@@ -176,6 +177,7 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       dir: config.cassettesDir,
       upstream: config.upstream,
       flushIntervalMs: config.flushIntervalMs,
+      durable: config.durable,
       mustExist: () => parts.mode === 'replay',
       lock: () => MODE_PLANS[parts.mode].record,
       onError: (error) => log.warn(error.message),

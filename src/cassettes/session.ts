@@ -45,7 +45,7 @@ export class CassetteSession {
   }
 
   static async open(
-    options: { dir: string; name: string; upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void; lock?: boolean },
+    options: { dir: string; name: string; upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void; lock?: boolean; durable?: boolean },
     dialects: readonly Dialect[],
   ): Promise<CassetteSession> {
     return new CassetteSession(await openCassette(options.dir, options.name, options), dialects);
