@@ -16,17 +16,22 @@ async function child(dir: string, name: string): Promise<void> {
   const { createSigner } = await import('../src/dialects/alipay-signer.js');
   const { createLogger } = await import('../src/core/log.js');
   const { parseOptions } = await import('../src/config.js');
+  const { keySignature } = await import('../src/cassettes/key-signature.js');
   const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const config = parseOptions({});
   const signer = createSigner(config.alipay, alipay.privateKey, {});
   const dialects = createDialects({ match: config.match, signer, log: createLogger('silent') });
   const started = performance.now();
-  const session = await CassetteSession.open({ dir, name, flushIntervalMs: 100, mustExist: true, onError: () => undefined }, dialects);
+  const cpu = process.cpuUsage();
+  const session = await CassetteSession.open({ dir, name, flushIntervalMs: 100, mustExist: true, onError: () => undefined, keys: keySignature(config.match) }, dialects);
   const ms = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  const cpuMs = (user + system) / 1000;
   const rss = process.memoryUsage().rss;
   (globalThis as { gc?: () => void }).gc?.();
   const rssGc = process.memoryUsage().rss;
-  process.stdout.write(JSON.stringify({ ms, rssMB: rss / 2 ** 20, rssAfterGcMB: rssGc / 2 ** 20, loaded: session.summary().loaded }) + '\n');
+  if (process.env.LOAD_DEBUG) console.error(process.memoryUsage());
+  process.stdout.write(JSON.stringify({ ms, cpuMs, rssMB: rss / 2 ** 20, rssAfterGcMB: rssGc / 2 ** 20, loaded: session.summary().loaded }) + '\n');
 }
 
 async function main(): Promise<void> {
@@ -40,10 +45,10 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run++) {
       const out = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', dir, name], { encoding: 'utf8', maxBuffer: 1 << 20 });
       if (out.status !== 0) throw new Error(out.stderr);
-      results.push(JSON.parse(out.stdout.trim().split('\n').pop()!) as { ms: number; rssMB: number; rssAfterGcMB: number; loaded: number });
+      results.push(JSON.parse(out.stdout.trim().split('\n').pop()!) as { ms: number; cpuMs: number; rssMB: number; rssAfterGcMB: number; loaded: number });
     }
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    console.log(`${count}: load ${median(results.map((r) => r.ms)).toFixed(0)} ms, rss ${median(results.map((r) => r.rssMB)).toFixed(0)} MB (after gc ${median(results.map((r) => r.rssAfterGcMB)).toFixed(0)}), loaded ${results[0]!.loaded}; runs ${results.map((r) => r.ms.toFixed(0)).join(' ')}`);
+    console.log(`${count}: load ${median(results.map((r) => r.ms)).toFixed(0)} ms (CPU ${median(results.map((r) => r.cpuMs)).toFixed(0)} ms), rss ${median(results.map((r) => r.rssMB)).toFixed(0)} MB (after gc ${median(results.map((r) => r.rssAfterGcMB)).toFixed(0)}), loaded ${results[0]!.loaded}; runs ${results.map((r) => r.ms.toFixed(0)).join(' ')}`);
   }
 }
 

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { PaymockError } from '../core/errors.js';
-import { formatIssues, jsonErrorWhere } from '../core/schema-error.js';
 import { appendAt, appendText, cassetteText, tailedSize } from './append.js';
+import { loadCassetteFile } from './load.js';
 import { lockCassette, type CassetteLock } from './lock.js';
-import { CassetteFileSchema, emptyCassette, type CassetteFile, type StoredInteraction } from './format.js';
+import { emptyCassette, type CassetteFile, type StoredInteraction } from './format.js';
 
 const NAME = /^[\w.-]+(\/[\w.-]+)*$/;
 
@@ -19,6 +19,13 @@ export interface CassetteStore {
   readonly name: string;
   readonly file: string;
   readonly upstream: string | undefined;
+  /** How the stored keys were computed (the header's `keys`), when the file says. */
+  readonly keys: string | undefined;
+  /**
+   * Stored keys recomputed under the `keys` signature: taken in memory, written with the next
+   * write (a whole rewrite), so the file's keys and its header stay in step.
+   */
+  rekey(keys: string, storedKeys: ReadonlyArray<StoredInteraction['key']>): void;
   readonly interactions: readonly StoredInteraction[];
   /** Interactions appended since the store was opened. */
   readonly appended: number;
@@ -45,28 +52,9 @@ export function cassettePath(dir: string, name: string): string {
   return path.resolve(dir, `${name}.json`);
 }
 
-/** `seen.lastField`: the file's last top-level field (appends need it to be `interactions`). */
-function parser(file: string, seen: { lastField?: string } = {}) {
-  return (text: string): CassetteFile => {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new PaymockError('CASSETTE_INVALID', `cassette ${file} is not valid JSON${jsonErrorWhere(error, text)}: ${(error as Error).message}`, { cause: error });
-    }
-    if (json && typeof json === 'object') seen.lastField = Object.keys(json).at(-1);
-    const parsed = CassetteFileSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new PaymockError('CASSETTE_INVALID', `cassette ${file} is not a valid paymock cassette:\n${formatIssues(parsed.error)}`);
-    }
-    return parsed.data;
-  };
-}
-
 /** Read a cassette file, or undefined when it does not exist. */
 export async function readCassette(file: string): Promise<CassetteFile | undefined> {
-  const adapter = new DataFile<CassetteFile>(file, { parse: parser(file), stringify: () => '' });
-  return (await adapter.read()) ?? undefined;
+  return (await loadCassetteFile(file))?.data;
 }
 
 export async function openCassette(
@@ -85,6 +73,12 @@ export async function openCassette(
   }
 }
 
+/** The header in the format's field order, `interactions` last (where appends go). */
+function inOrder(data: CassetteFile): CassetteFile {
+  const { paymock, name, upstream, keys, interactions } = data;
+  return { paymock, name, ...(upstream !== undefined ? { upstream } : {}), ...(keys !== undefined ? { keys } : {}), interactions };
+}
+
 interface OpenOptions {
   upstream?: string;
   flushIntervalMs: number;
@@ -92,6 +86,8 @@ interface OpenOptions {
   onError: (error: Error) => void;
   /** fdatasync each appended batch before its flush resolves (--durable). */
   durable?: boolean;
+  /** How this paymock computes keys (key-signature.ts); written in a new cassette's header. */
+  keys?: string;
 }
 
 async function openLocked(file: string, name: string, options: OpenOptions, lock: CassetteLock | undefined): Promise<CassetteStore> {
@@ -99,9 +95,11 @@ async function openLocked(file: string, name: string, options: OpenOptions, lock
   let rewritten: { count: number; size: number } | undefined;
   // Set by what an append cannot express: a removal, a replacement, a header change.
   let rewrite = false;
-  const seen: { lastField?: string } = {};
   const adapter = new DataFile<CassetteFile>(file, {
-    parse: parser(file, seen),
+    // Reading is loadCassetteFile's job; lowdb creates and rewrites the file.
+    parse: () => {
+      throw new Error('cassettes are read by loadCassetteFile');
+    },
     stringify: (data) => {
       const text = cassetteText(data);
       // Called as the write starts: everything changed until now is in this text.
@@ -110,8 +108,9 @@ async function openLocked(file: string, name: string, options: OpenOptions, lock
       return text;
     },
   });
-  const existing = await adapter.read();
-  const db = new Low<CassetteFile>(adapter, existing ?? emptyCassette(name, options.upstream));
+  const loaded = await loadCassetteFile(file);
+  const existing = loaded?.data;
+  const db = new Low<CassetteFile>(adapter, existing ?? emptyCassette(name, options.upstream, options.keys));
   if (options.mustExist && !existing) {
     throw new PaymockError('CASSETTE_NOT_FOUND', `cassette ${file} does not exist: record it first (paymock record ${name} --upstream URL)`);
   }
@@ -119,14 +118,16 @@ async function openLocked(file: string, name: string, options: OpenOptions, lock
   // undefined when the next write must be a whole-file rewrite (new file, empty array, a foreign
   // or torn ending, a failed append).
   let disk: { count: number; size: number } | undefined;
-  if (existing && existing.interactions.length > 0 && seen.lastField === 'interactions') {
+  if (existing && loaded.appendable) {
     const size = await tailedSize(file);
     if (size !== undefined) disk = { count: existing.interactions.length, size };
   }
   if (options.upstream && !db.data.upstream) {
-    // Rebuilt in the format's field order: `interactions` stays last, so appends stay possible.
-    const { interactions, ...header } = db.data;
-    db.data = { ...header, upstream: options.upstream, interactions };
+    db.data = inOrder({ ...db.data, upstream: options.upstream });
+    rewrite = true;
+  }
+  if (existing && options.keys && existing.keys !== options.keys && existing.interactions.length === 0) {
+    db.data = inOrder({ ...db.data, keys: options.keys });
     rewrite = true;
   }
 
@@ -201,6 +202,15 @@ async function openLocked(file: string, name: string, options: OpenOptions, lock
     file,
     get upstream() {
       return db.data.upstream;
+    },
+    get keys() {
+      return db.data.keys;
+    },
+    rekey(keys, storedKeys) {
+      db.data.interactions.forEach((interaction, i) => (interaction.key = storedKeys[i]!));
+      db.data = inOrder({ ...db.data, keys });
+      // Written with whatever is written next; nothing to write for it alone.
+      rewrite = true;
     },
     get interactions() {
       return db.data.interactions;
