@@ -17,15 +17,16 @@ export function cassetteText(data: unknown): string {
 }
 
 /**
- * What replaces TAIL to append `added`. JSON.stringify never puts a raw newline inside a
- * string, so indenting every line by the element's depth (4 spaces) is exact.
+ * What replaces TAIL to append `added`: `,\n`, the interactions as a whole-file write would
+ * print them (at depth 2, so indented by 4, one after another with `,\n`), then TAIL. Printing
+ * them inside two arrays gives exactly that indentation in one native call.
  */
 export function appendText(added: readonly StoredInteraction[]): string {
-  const parts: string[] = [];
-  for (const interaction of added) parts.push(`,\n    ${JSON.stringify(interaction, null, 2).replaceAll('\n', '\n    ')}`);
-  parts.push(TAIL);
-  return parts.join('');
+  const nested = JSON.stringify([added], null, 2);
+  return `,\n${nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length)}${TAIL}`;
 }
+const NESTED_OPEN = '[\n  [\n';
+const NESTED_CLOSE = '\n  ]\n]';
 
 /** The file's size when it ends with TAIL, otherwise undefined (missing, foreign, torn). */
 export async function tailedSize(file: string): Promise<number | undefined> {

@@ -50,7 +50,7 @@ function roundTrip(bytes: Buffer, charset: string): string | undefined {
   // Valid UTF-8 always round-trips: Node checks and decodes it natively, no iconv pass needed.
   if (UTF8.test(charset)) return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
   const text = decodeText(bytes, charset);
-  return encodeText(text, charset).equals(bytes) ? text : undefined;
+  return encodeStoredText(text, charset).equals(bytes) ? text : undefined;
 }
 
 /**
