@@ -126,9 +126,10 @@ export async function loadCassetteFile(file: string): Promise<LoadedCassette | u
     throw error;
   }
   let kept = false;
+  const source = new CassetteSource(fd);
   try {
     try {
-      const loaded = await scanned(await reading(fd), new CassetteSource(fd));
+      const loaded = await scanned(await reading(fd), source);
       kept = loaded.data.interactions.length > 0;
       return loaded;
     } catch (error) {
@@ -137,6 +138,9 @@ export async function loadCassetteFile(file: string): Promise<LoadedCassette | u
     return parseCassetteText(await readFile(file, 'utf8'), file);
   } finally {
     // Otherwise the interactions read the rest from it later (raw-interaction.ts closes it).
-    if (!kept) await closeFd(fd);
+    if (!kept) {
+      source.release();
+      await closeFd(fd);
+    }
   }
 }

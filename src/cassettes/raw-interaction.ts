@@ -30,7 +30,12 @@ export class CassetteSource {
   constructor(fd: number) {
     this.#fd = fd;
     // Closed when no interaction needs it any more.
-    closeWhenGone.register(this, fd);
+    closeWhenGone.register(this, fd, this);
+  }
+
+  /** Not needed after all: the caller closes the descriptor (never twice: its number is reused). */
+  release(): void {
+    closeWhenGone.unregister(this);
   }
 
   read(start: number, end: number): Buffer {
