@@ -51,7 +51,7 @@ export class CassetteSource {
 }
 
 export class RawStoredInteraction implements StoredInteraction {
-  #source: CassetteSource | undefined;
+  readonly #source: CassetteSource;
   readonly #start: number;
   readonly #end: number;
   #parsed: StoredInteraction | undefined;
@@ -70,11 +70,12 @@ export class RawStoredInteraction implements StoredInteraction {
   }
 
   #value(): StoredInteraction {
-    if (!this.#parsed) {
-      this.#parsed = JSON.parse(this.#source!.read(this.#start, this.#end).toString('utf8')) as StoredInteraction;
-      this.#source = undefined;
-    }
-    return this.#parsed;
+    return (this.#parsed ??= JSON.parse(this.#source.read(this.#start, this.#end).toString('utf8')) as StoredInteraction);
+  }
+
+  /** Drop what reading it made (it is read again when needed): for a look taken only once. */
+  forget(): void {
+    this.#parsed = undefined;
   }
 
   get key(): Key {

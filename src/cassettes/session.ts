@@ -3,6 +3,7 @@ import { dialectFor } from '../dialects/index.js';
 import { formatKey, formatNearMisses, nearestMisses } from '../core/near-miss.js';
 import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
 import { fromStoredInteraction, toStoredInteraction, type StoredInteraction } from './format.js';
+import { RawStoredInteraction } from './raw-interaction.js';
 import { ReplayIndex } from './replay-index.js';
 import { openCassette, type CassetteStore } from './store.js';
 
@@ -30,8 +31,11 @@ export class CassetteSession {
     for (const stored of store.interactions) {
       const interaction = fromStoredInteraction(stored);
       if (!reuse) {
-        const dialect = dialectFor(interaction.request, dialects);
-        interaction.key = dialect.fingerprint(dialect.decode(interaction.request), interaction.request);
+        // Worked out on a throwaway copy, so an interaction left in the file stays there.
+        const { request } = fromStoredInteraction(stored);
+        const dialect = dialectFor(request, dialects);
+        interaction.key = dialect.fingerprint(dialect.decode(request), request);
+        if (stored instanceof RawStoredInteraction) stored.forget();
         recomputed.push({ hash: interaction.key.hash, fields: { ...interaction.key.fields } });
       }
       this.#index.add(this.#live.length, interaction.key);
