@@ -1,12 +1,14 @@
 // A paymock:1 cassette of `count` legacy GBK interactions (bench/legacy-trades.ts), written
 // straight to disk without recording, streamed so 100,000 interactions never sit in memory as
-// one string. The stored key is what paymock would compute (it recomputes keys on load anyway).
+// one string. The stored key is what paymock computes with the default match settings, and the
+// header's `keys` says so, as a recording would: paymock builds keys from the stored fields.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { FORMAT_VERSION, type StoredInteraction } from '../src/cassettes/format.js';
+import { keySignature } from '../src/cassettes/key-signature.js';
 import { makeKey } from '../src/core/match-key.js';
 import { legacyAnswerXml, legacyQueryBody, LEGACY_PARTNER, LEGACY_PATH, tradeNo } from './legacy-trades.js';
 
@@ -58,7 +60,7 @@ export async function writeLegacyCassette(dir: string, name: string, count: numb
     bytes += Buffer.byteLength(chunk);
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  await write(`{"paymock":${FORMAT_VERSION},"name":${JSON.stringify(name)},"upstream":${JSON.stringify(GENERATED_UPSTREAM)},"interactions":[\n`);
+  await write(`{"paymock":${FORMAT_VERSION},"name":${JSON.stringify(name)},"upstream":${JSON.stringify(GENERATED_UPSTREAM)},"keys":${JSON.stringify(keySignature({}))},"interactions":[\n`);
   for (let i = 0; i < count; i++) await write(`${i ? ',\n' : ''}${JSON.stringify(interaction(i))}`);
   await write('\n]}\n', true);
   out.end();

@@ -90,7 +90,8 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 export async function startChild(name: string, spec: ServerSpec): Promise<ServerChild> {
   const child = fork(SERVERS_ENTRY, [JSON.stringify(spec)], {
     cwd: PROJECT_ROOT,
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CHILD_ARGS: extra node flags for every server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_ARGS ? process.env.BENCH_CHILD_ARGS.split(' ') : [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   running.add(child);

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from './admin/api.js';
 import { createRedactor, redactedCall } from './cassettes/redact.js';
+import { keySignature } from './cassettes/key-signature.js';
 import { SessionCassettes } from './cassettes/session-cassettes.js';
 import { CassetteSession, type CassetteSummary } from './cassettes/session.js';
 import { sessionOf } from './core/session.js';
@@ -165,6 +166,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
             name: config.cassette,
             ...(config.upstream ? { upstream: config.upstream } : {}),
             flushIntervalMs: config.flushIntervalMs,
+            durable: config.durable,
+            keys: keySignature(config.match),
             mustExist: config.mode === 'replay',
             // Only a writer takes the lock: many replaying paymocks may share one cassette.
             lock: plan.record,
@@ -183,6 +186,8 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
       dir: config.cassettesDir,
       upstream: config.upstream,
       flushIntervalMs: config.flushIntervalMs,
+      durable: config.durable,
+      keys: keySignature(config.match),
       mustExist: () => parts.mode === 'replay',
       lock: () => MODE_PLANS[parts.mode].record,
       onError: (error) => log.warn(error.message),

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { fromStored, toStored } from '../core/body.js';
 import { makeKey } from '../core/match-key.js';
-import type { Body, DialectName, HeaderList, Interaction, RecordedNotification } from '../core/types.js';
+import type { Body, DialectName, HeaderList, HttpRequest, HttpResponse, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
 
 /** Bumped when the file format changes incompatibly; newer files are refused, never rewritten. */
 export const FORMAT_VERSION = 1;
@@ -55,12 +55,16 @@ const StoredInteractionSchema = z.object({
   notifications: z.array(StoredNotificationSchema).optional(),
 });
 
+const StoredNotificationsSchema = z.array(StoredNotificationSchema);
+
 export const CassetteFileSchema = z.object({
   paymock: z.number().int().positive().max(FORMAT_VERSION, {
     message: `written by a newer paymock (this one reads format ${FORMAT_VERSION}); upgrade paymock`,
   }),
   name: z.string(),
   upstream: z.string().optional(),
+  // Added in format 1 without a bump: how the stored keys were computed (key-signature.ts).
+  keys: z.string().optional(),
   interactions: z.array(StoredInteractionSchema),
 });
 
@@ -68,8 +72,54 @@ export type StoredInteraction = z.infer<typeof StoredInteractionSchema>;
 export type StoredNotification = z.infer<typeof StoredNotificationSchema>;
 export type CassetteFile = z.infer<typeof CassetteFileSchema>;
 
-export function emptyCassette(name: string, upstream?: string): CassetteFile {
-  return { paymock: FORMAT_VERSION, name, ...(upstream ? { upstream } : {}), interactions: [] };
+export function emptyCassette(name: string, upstream?: string, keys?: string): CassetteFile {
+  return { paymock: FORMAT_VERSION, name, ...(upstream ? { upstream } : {}), ...(keys ? { keys } : {}), interactions: [] };
+}
+
+// The cheap check: what the schema above accepts, written out by hand for the common case, so a
+// 100,000-interaction cassette does not go through zod. Whatever it refuses goes through the
+// schema, which names the field; it refuses anything the schema would strip or doubt.
+const HEADER_LINE = /^[!#$%&'*+.^\w`|~-]+: /;
+const DIALECTS = new Set(['alipay-mapi', 'alipay-openapi', 'alipay-v3', 'http']);
+const INTERACTION_FIELDS = new Set(['recordedAt', 'latencyMs', 'dialect', 'api', 'key', 'request', 'response', 'notifications']);
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+function fieldsWithin(value: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const name in value) if (!allowed.has(name)) return false;
+  return true;
+}
+
+function isHeaderList(value: unknown): boolean {
+  return Array.isArray(value) && value.every((line) => isString(line) && HEADER_LINE.test(line));
+}
+
+function isStoredBody(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const names = Object.keys(value);
+  if (names.length === 1) return isString(value.base64);
+  return names.length === 2 && isString(value.charset) && value.charset !== '' && isString(value.text);
+}
+
+const REQUEST_FIELDS = new Set(['method', 'url', 'headers', 'body']);
+const RESPONSE_FIELDS = new Set(['status', 'statusText', 'headers', 'body']);
+
+export function looksStoredInteraction(value: unknown): value is StoredInteraction {
+  if (!isObject(value) || !fieldsWithin(value, INTERACTION_FIELDS)) return false;
+  const { key, request, response } = value;
+  if (!isString(value.recordedAt) || typeof value.latencyMs !== 'number' || !(value.latencyMs >= 0)) return false;
+  if (!isString(value.dialect) || !DIALECTS.has(value.dialect) || !isString(value.api)) return false;
+  if (!isObject(key) || Object.keys(key).length !== 2 || !isString(key.hash) || !isObject(key.fields)) return false;
+  for (const name in key.fields) if (!isString(key.fields[name])) return false;
+  if (!isObject(request) || !fieldsWithin(request, REQUEST_FIELDS) || !isString(request.method) || request.method === '') return false;
+  if (!isString(request.url) || !URL.canParse(request.url) || !isHeaderList(request.headers) || !isStoredBody(request.body)) return false;
+  if (!isObject(response) || !fieldsWithin(response, RESPONSE_FIELDS) || !Number.isInteger(response.status)) return false;
+  if ((response.status as number) < 100 || (response.status as number) > 999) return false;
+  if (response.statusText !== undefined && !isString(response.statusText)) return false;
+  if (!isHeaderList(response.headers) || !isStoredBody(response.body)) return false;
+  // Rare: the schema checks them.
+  return value.notifications === undefined || StoredNotificationsSchema.safeParse(value.notifications).success;
 }
 
 function storeMessage(message: { readonly headers: HeaderList; readonly body: Body }) {
@@ -102,21 +152,57 @@ function fromStoredNotification(stored: StoredNotification): RecordedNotificatio
   return { receivedAt: stored.receivedAt, headers: headerList(stored.headers), body: fromStored(stored.body) };
 }
 
-export function fromStoredInteraction(stored: StoredInteraction): Interaction {
-  const { request, response } = stored;
-  return {
-    recordedAt: stored.recordedAt,
-    latencyMs: stored.latencyMs,
-    dialect: stored.dialect as DialectName,
-    api: stored.api,
-    key: makeKey({ ...stored.key.fields }),
-    request: { method: request.method, url: request.url, headers: headerList(request.headers), body: fromStored(request.body) },
-    response: {
-      status: response.status,
-      ...(response.statusText !== undefined ? { statusText: response.statusText } : {}),
-      headers: headerList(response.headers),
-      body: fromStored(response.body),
-    },
-    ...(stored.notifications?.length ? { notifications: stored.notifications.map(fromStoredNotification) } : {}),
-  };
+/**
+ * An interaction over its stored form, built up as it is read: loading a large cassette makes
+ * only the keys, and a request, response or notification is made (and its stored form parsed,
+ * see raw-interaction.ts) the first time something reads it. The objects are kept once made, so
+ * each has one identity (the dialects cache per request object).
+ */
+class StoredBackedInteraction implements Interaction {
+  readonly #stored: StoredInteraction;
+  #request: HttpRequest | undefined;
+  #response: HttpResponse | undefined;
+  #notifications: RecordedNotification[] | undefined;
+  readonly dialect: DialectName;
+  readonly api: string;
+  key: MatchKey;
+
+  constructor(stored: StoredInteraction) {
+    this.#stored = stored;
+    this.dialect = stored.dialect as DialectName;
+    this.api = stored.api;
+    // Shared, not copied (makeKey freezes it): one object fewer per interaction of a large cassette.
+    this.key = makeKey(stored.key.fields);
+  }
+
+  get recordedAt(): string {
+    return this.#stored.recordedAt;
+  }
+
+  get latencyMs(): number {
+    return this.#stored.latencyMs;
+  }
+
+  get request(): HttpRequest {
+    if (this.#request) return this.#request;
+    const { method, url, headers, body } = this.#stored.request;
+    return (this.#request = { method, url, headers: headerList(headers), body: fromStored(body) });
+  }
+
+  get response(): HttpResponse {
+    if (this.#response) return this.#response;
+    const { status, statusText, headers, body } = this.#stored.response;
+    return (this.#response = { status, ...(statusText !== undefined ? { statusText } : {}), headers: headerList(headers), body: fromStored(body) });
+  }
+
+  get notifications(): readonly RecordedNotification[] | undefined {
+    const stored = this.#stored.notifications;
+    if (!stored?.length) return undefined;
+    return (this.#notifications ??= stored.map(fromStoredNotification));
+  }
+}
+
+/** The interaction a stored one describes; its key from the stored fields (replace it to recompute). */
+export function fromStoredInteraction(stored: StoredInteraction): Interaction & { key: MatchKey } {
+  return new StoredBackedInteraction(stored);
 }

@@ -7,6 +7,10 @@ export interface SessionCassetteOptions {
   readonly dir: string;
   readonly upstream: string | undefined;
   readonly flushIntervalMs: number;
+  /** fdatasync each appended batch (--durable). */
+  readonly durable?: boolean;
+  /** This paymock's key signature (key-signature.ts). */
+  readonly keys?: string;
   /** Replay needs the file to exist; record and auto create it. */
   readonly mustExist: () => boolean;
   /** Recording modes take the cassette's write lock. */
@@ -30,9 +34,9 @@ export class SessionCassettes {
 
   /** Open `name` for `session` (replacing what it had, which is flushed first). */
   async open(session: string, name: string): Promise<CassetteSession> {
-    const { dir, upstream, flushIntervalMs, onError } = this.#options;
+    const { dir, upstream, flushIntervalMs, durable, keys, onError } = this.#options;
     const cassette = await CassetteSession.open(
-      { dir, name, ...(upstream ? { upstream } : {}), flushIntervalMs, mustExist: this.#options.mustExist(), lock: this.#options.lock(), onError },
+      { dir, name, ...(upstream ? { upstream } : {}), flushIntervalMs, durable: durable ?? false, ...(keys ? { keys } : {}), mustExist: this.#options.mustExist(), lock: this.#options.lock(), onError },
       this.#dialects,
     );
     await this.close(session);

@@ -3,7 +3,8 @@ import { forgetDerived } from '../core/request-url.js';
 import { dialectFor } from '../dialects/index.js';
 import { formatKey, formatNearMisses, nearestMisses } from '../core/near-miss.js';
 import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
-import { fromStoredInteraction, toStoredInteraction } from './format.js';
+import { fromStoredInteraction, toStoredInteraction, type StoredInteraction } from './format.js';
+import { RawStoredInteraction } from './raw-interaction.js';
 import { ReplayIndex } from './replay-index.js';
 import { openCassette, type CassetteStore } from './store.js';
 
@@ -21,18 +22,28 @@ export class CassetteSession {
   #index = new ReplayIndex();
   #loaded: number;
 
-  private constructor(store: CassetteStore, dialects: readonly Dialect[]) {
+  private constructor(store: CassetteStore, dialects: readonly Dialect[], keys: string | undefined) {
     this.#store = store;
+    // The stored keys are used as they are when the file says they were computed the way this
+    // paymock computes them (key-signature.ts); otherwise each is recomputed from the recorded
+    // request, so a change in what matching ignores applies to old cassettes too.
+    const reuse = keys !== undefined && store.keys === keys;
+    const recomputed: Array<StoredInteraction['key']> = [];
     for (const stored of store.interactions) {
       const interaction = fromStoredInteraction(stored);
-      // Keys are recomputed from the recorded request, so a change in what matching ignores
-      // applies to old cassettes too; the stored key is for people reading the file.
-      const dialect = dialectFor(interaction.request, dialects);
-      const key = dialect.fingerprint(dialect.decode(interaction.request), interaction.request);
-      forgetDerived(interaction.request); // its parsed URL and forms: not kept for every interaction
-      this.#index.add(this.#live.length, key);
-      this.#live.push({ ...interaction, key });
+      if (!reuse) {
+        // Worked out on a throwaway copy, so an interaction left in the file stays there.
+        const { request } = fromStoredInteraction(stored);
+        const dialect = dialectFor(request, dialects);
+        interaction.key = dialect.fingerprint(dialect.decode(request), request);
+        if (stored instanceof RawStoredInteraction) stored.forget();
+        recomputed.push({ hash: interaction.key.hash, fields: { ...interaction.key.fields } });
+      }
+      this.#index.add(this.#live.length, interaction.key);
+      this.#live.push(interaction);
     }
+    // The file then says how its keys are computed (written with its next write, if any).
+    if (!reuse && keys !== undefined && recomputed.length > 0) store.rekey(keys, recomputed);
     this.#loaded = this.#live.length;
   }
 
@@ -47,10 +58,21 @@ export class CassetteSession {
   }
 
   static async open(
-    options: { dir: string; name: string; upstream?: string; flushIntervalMs: number; mustExist: boolean; onError: (error: Error) => void; lock?: boolean },
+    options: {
+      dir: string;
+      name: string;
+      upstream?: string;
+      flushIntervalMs: number;
+      mustExist: boolean;
+      onError: (error: Error) => void;
+      lock?: boolean;
+      durable?: boolean;
+      /** This paymock's key signature (keySignature(config.match)); without it keys are always recomputed. */
+      keys?: string;
+    },
     dialects: readonly Dialect[],
   ): Promise<CassetteSession> {
-    return new CassetteSession(await openCassette(options.dir, options.name, options), dialects);
+    return new CassetteSession(await openCassette(options.dir, options.name, options), dialects, options.keys);
   }
 
   get name(): string {
@@ -119,7 +141,9 @@ export class CassetteSession {
     const index = this.#indexOf(interaction);
     if (index < 0) return undefined;
     interaction = this.#live[index]!;
-    const updated: Interaction = { ...interaction, notifications: [...(interaction.notifications ?? []), notification] };
+    // Spelled out: an interaction loaded from a file reads its fields through getters, which a spread would miss.
+    const { recordedAt, latencyMs, dialect, api, key, request, response } = interaction;
+    const updated: Interaction = { recordedAt, latencyMs, dialect, api, key, request, response, notifications: [...(interaction.notifications ?? []), notification] };
     this.#live[index] = updated;
     this.#store.update(index, toStoredInteraction(updated));
     return updated;

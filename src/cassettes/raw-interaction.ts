@@ -1,0 +1,113 @@
+// A stored interaction left in the cassette file until something reads it: a 100,000-interaction
+// cassette then costs its keys in memory, not its file's size nor a tree of a million objects.
+// Each was parsed and checked once as the cassette loaded; on first use its bytes are read again
+// (one pread from the file descriptor held since the load: the same file even after a rewrite
+// renamed another over its path; appends never touch bytes before the old end) and parsed.
+import { closeSync, readSync } from 'node:fs';
+import type { StoredInteraction } from './format.js';
+
+type Key = StoredInteraction['key'];
+
+/** What is kept in memory of an interaction left in the file. */
+export interface KeptFields {
+  readonly key: Key;
+  readonly dialect: StoredInteraction['dialect'];
+  readonly api: string;
+}
+
+const closeWhenGone = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed.
+  }
+});
+
+/** The loaded file, kept open for the interactions that are read later. */
+export class CassetteSource {
+  readonly #fd: number;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+    // Closed when no interaction needs it any more.
+    closeWhenGone.register(this, fd, this);
+  }
+
+  /** Not needed after all: the caller closes the descriptor (never twice: its number is reused). */
+  release(): void {
+    closeWhenGone.unregister(this);
+  }
+
+  read(start: number, end: number): Buffer {
+    const bytes = Buffer.allocUnsafe(end - start);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const read = readSync(this.#fd, bytes, filled, bytes.length - filled, start + filled);
+      if (read === 0) throw new Error(`cassette file ended before byte ${end}: was it changed while paymock had it open?`);
+      filled += read;
+    }
+    return bytes;
+  }
+}
+
+export class RawStoredInteraction implements StoredInteraction {
+  readonly #source: CassetteSource;
+  readonly #start: number;
+  readonly #end: number;
+  #parsed: StoredInteraction | undefined;
+  #key: Key;
+  readonly dialect: StoredInteraction['dialect'];
+  readonly api: string;
+
+  /** Bytes `start` to `end` of `source`, already checked; `checked`: what is kept of them. */
+  constructor(source: CassetteSource, start: number, end: number, checked: KeptFields) {
+    this.#source = source;
+    this.#start = start;
+    this.#end = end;
+    this.#key = checked.key;
+    this.dialect = checked.dialect;
+    this.api = checked.api;
+  }
+
+  #value(): StoredInteraction {
+    return (this.#parsed ??= JSON.parse(this.#source.read(this.#start, this.#end).toString('utf8')) as StoredInteraction);
+  }
+
+  /** Drop what reading it made (it is read again when needed): for a look taken only once. */
+  forget(): void {
+    this.#parsed = undefined;
+  }
+
+  get key(): Key {
+    return this.#key;
+  }
+
+  set key(key: Key) {
+    this.#key = key;
+  }
+
+  get recordedAt(): string {
+    return this.#value().recordedAt;
+  }
+
+  get latencyMs(): number {
+    return this.#value().latencyMs;
+  }
+
+  get request(): StoredInteraction['request'] {
+    return this.#value().request;
+  }
+
+  get response(): StoredInteraction['response'] {
+    return this.#value().response;
+  }
+
+  get notifications(): StoredInteraction['notifications'] {
+    return this.#value().notifications;
+  }
+
+  /** The object as the file has it, fields in the same order (the key as it now is). */
+  toJSON(): StoredInteraction {
+    return { ...this.#value(), key: this.#key };
+  }
+}

@@ -1,0 +1,167 @@
+// Loading cassettes: the byte scanner (scan.ts) against the ordinary JSON.parse + schema path,
+// interactions left in the file until read, bodies encoded on first use, and stored keys reused
+// only when the file's key signature is this paymock's.
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import iconv from 'iconv-lite';
+import { cassetteText } from '../../src/cassettes/append.js';
+import { emptyCassette, toStoredInteraction, type StoredInteraction } from '../../src/cassettes/format.js';
+import { keySignature } from '../../src/cassettes/key-signature.js';
+import { loadCassetteFile, parseCassetteText } from '../../src/cassettes/load.js';
+import { RawStoredInteraction } from '../../src/cassettes/raw-interaction.js';
+import { CassetteSession } from '../../src/cassettes/session.js';
+import { openCassette } from '../../src/cassettes/store.js';
+import { encodeText, fromStored, textBody } from '../../src/core/body.js';
+import { makeKey } from '../../src/core/match-key.js';
+import type { HttpRequest, Interaction } from '../../src/core/types.js';
+import { httpDialect } from '../../src/dialects/http.js';
+import { tempDir } from '../support/tmp.js';
+
+const TRICKY = 'a "quoted" {brace} [bracket] \\ back\\slash \\" } ] , : 订单 😀 \u0001 end\\';
+
+function stored(i: number): StoredInteraction {
+  return toStoredInteraction({
+    recordedAt: new Date(i * 1000).toISOString(),
+    latencyMs: i,
+    dialect: 'http',
+    api: 'POST /pay',
+    key: makeKey({ i: String(i), subject: `商品${i}`, tricky: TRICKY }),
+    request: { method: 'POST', url: `http://h/pay?i=${i}`, headers: [['Host', 'h']], body: textBody(`{"t":${JSON.stringify(TRICKY)}}`) },
+    response: { status: 200, headers: [['Content-Type', 'text/xml; charset=GBK']], body: textBody(`<r>${TRICKY.replace(/\u0001/, '')} ${i}</r>`, 'GBK') },
+  });
+}
+
+const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+
+async function loadText(dir: string, text: string) {
+  const file = path.join(dir, `c${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, text);
+  return { file, loaded: await loadCassetteFile(file) };
+}
+
+test('the scanner reads pretty, minified and reordered files as JSON.parse + the schema do', async (t) => {
+  const dir = await tempDir(t);
+  const data = { ...emptyCassette('c', 'http://up', 'v1:x'), interactions: [stored(0), stored(1), stored(2)] };
+  const reordered = { interactions: data.interactions.map(({ response, request, ...rest }) => ({ response, ...rest, request })), name: 'c', paymock: 1, keys: 'v1:x', upstream: 'http://up' };
+  for (const [label, text, appendable] of [
+    ['pretty', cassetteText(data), true],
+    ['minified', JSON.stringify(data), true],
+    ['reordered', JSON.stringify(reordered, null, 4), false],
+    ['\\r\\n and tabs', JSON.stringify(data, null, '\t').replaceAll('\n', '\r\n'), true],
+  ] as const) {
+    const { file, loaded } = await loadText(dir, text);
+    assert.ok(loaded, label);
+    assert.deepEqual(plain(loaded.data), plain(parseCassetteText(text, file).data), label);
+    assert.equal(loaded.appendable, appendable, label);
+    assert.ok(loaded.data.interactions.every((interaction) => interaction instanceof RawStoredInteraction), `${label}: left in the file`);
+    assert.equal(loaded.data.interactions[1]!.key.fields.subject, '商品1', label);
+    assert.equal(loaded.data.interactions[1]!.key.fields.tricky, TRICKY, label);
+    assert.equal(loaded.data.interactions[2]!.response.body && 'text' in loaded.data.interactions[2]!.response.body ? loaded.data.interactions[2]!.response.body.text : '', `<r>${TRICKY.replace(/\u0001/, '')} 2</r>`);
+  }
+  // An empty cassette, and one with a field of its own: the ordinary path (or the same result).
+  for (const text of [cassetteText(emptyCassette('e')), JSON.stringify({ ...data, extra: { a: [1, '}'] } })]) {
+    const { file, loaded } = await loadText(dir, text);
+    assert.deepEqual(plain(loaded!.data), plain(parseCassetteText(text, file).data));
+  }
+});
+
+test('a truncated or invalid cassette gives the same error naming the file, and is never overwritten', async (t) => {
+  const dir = await tempDir(t);
+  const good = cassetteText({ ...emptyCassette('c'), interactions: [stored(0), stored(1)] });
+  const bad = JSON.parse(good) as { interactions: Array<{ response: { status: number } }> };
+  bad.interactions[1]!.response.status = 42;
+  for (const text of [good.slice(0, Math.floor(good.length / 2)), good.slice(0, -3), cassetteText(bad), `${good}x`, good.replace('"paymock": 1', '"paymock": 99')]) {
+    const file = path.join(dir, 'c.json');
+    await writeFile(file, text);
+    let expected: Error | undefined;
+    try {
+      parseCassetteText(text, file);
+    } catch (error) {
+      expected = error as Error;
+    }
+    assert.ok(expected, 'the ordinary path refuses it');
+    await assert.rejects(loadCassetteFile(file), (error: Error) => error.message === expected.message && error.message.includes(file));
+    await assert.rejects(openCassette(dir, 'c', { flushIntervalMs: 0, mustExist: false, onError: () => undefined }), /cassette .*c\.json/);
+    assert.equal(await readFile(file, 'utf8'), text, 'never overwritten');
+  }
+  await assert.rejects(loadText(dir, cassetteText(bad)), /interactions\[1\]\.response\.status: Too small/);
+});
+
+test('interactions read from the file on first use, and written back byte for byte', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'c.json');
+  const all = [stored(0), stored(1), stored(2)];
+  await writeFile(file, cassetteText({ ...emptyCassette('c'), interactions: all }));
+  const store = await openCassette(dir, 'c', { flushIntervalMs: 10_000, mustExist: true, onError: (e) => assert.fail(e) });
+  store.update(1, stored(9));
+  await store.close(); // a whole rewrite: every interaction read back from the (old) file
+  assert.equal(await readFile(file, 'utf8'), cassetteText({ ...emptyCassette('c'), interactions: [all[0], stored(9), all[2]] }));
+});
+
+test('stored bodies are encoded on first use, to the same bytes as iconv gives', () => {
+  for (const [text, charset] of [
+    ['<a>T</a>', 'GBK'],
+    ['<a>商品：订单 "x" 测试</a>\n', 'GBK'],
+    ['订单', 'gb18030'],
+    ['ascii then 中文 and € then 中', 'GB18030'],
+    ['naïve café', 'utf-8'],
+    ['naïve café', 'latin1'],
+    ['日本語', 'Shift_JIS'],
+    ['', 'GBK'],
+  ] as const) {
+    assert.deepEqual(encodeText(text, charset), iconv.encode(text, charset, { addBOM: false }), `${charset}: ${text}`);
+    const body = fromStored({ charset, text });
+    assert.equal(body.text, text);
+    assert.equal(body.charset, charset);
+    assert.deepEqual(body.bytes, encodeText(text, charset));
+    assert.equal(body.bytes, body.bytes, 'encoded once');
+  }
+  assert.throws(() => fromStored({ charset: 'no-such-charset', text: 'x' }), 'an unknown charset fails as the cassette loads');
+});
+
+const request: HttpRequest = { method: 'POST', url: 'http://h/pay', headers: [['Content-Type', 'application/json']], body: textBody('{"subject":"订单"}') };
+const response = { status: 200, headers: [['Content-Type', 'text/plain; charset=utf-8']] as Array<[string, string]>, body: textBody('ok') };
+const realKey = httpDialect.fingerprint(httpDialect.decode(request), request);
+
+function recorded(): Interaction {
+  return { recordedAt: new Date(0).toISOString(), latencyMs: 1, dialect: 'http', api: 'POST /pay', key: realKey, request, response };
+}
+
+const openSession = (dir: string, keys: string) =>
+  CassetteSession.open({ dir, name: 'k', flushIntervalMs: 10_000, mustExist: false, onError: (e) => assert.fail(e), keys }, [httpDialect]);
+
+test('stored keys are used as they are when the key signature matches, recomputed when it does not', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'k.json');
+  const mine = keySignature({});
+  assert.notEqual(mine, keySignature({ '*': { ignore: ['x'] } }));
+  let session = await openSession(dir, mine);
+  session.record(recorded());
+  await session.close();
+  const written = JSON.parse(await readFile(file, 'utf8')) as { keys: string; interactions: Array<{ key: { hash: string; fields: Record<string, string> } }> };
+  assert.equal(written.keys, mine);
+  assert.deepEqual(written.interactions[0]!.key.fields, realKey.fields);
+  // Tampered stored key: with the same signature it is what the cassette replays under.
+  written.interactions[0]!.key.fields = { ...realKey.fields, body: 'tampered' };
+  const tampered = makeKey({ ...written.interactions[0]!.key.fields });
+  await writeFile(file, cassetteText(written));
+  const call = httpDialect.decode(request);
+  session = await openSession(dir, mine);
+  assert.ok(session.answer(tampered, call, request, httpDialect), 'the stored key, not decoded again');
+  assert.equal(session.answer(realKey, call, request, httpDialect), undefined);
+  await session.close();
+  // Another signature (older paymock, other match settings): recomputed from the request.
+  session = await openSession(dir, 'v0:other');
+  assert.ok(session.answer(realKey, call, request, httpDialect), 'recomputed');
+  assert.equal(session.answer(tampered, call, request, httpDialect), undefined);
+  await session.close();
+  assert.equal(JSON.parse(await readFile(file, 'utf8')).keys, mine, 'nothing written by replaying');
+  session = await openSession(dir, 'v0:other');
+  session.record(recorded());
+  await session.close();
+  const rewritten = JSON.parse(await readFile(file, 'utf8')) as typeof written;
+  assert.equal(rewritten.keys, 'v0:other', 'the header follows the keys now in the file');
+  assert.deepEqual(rewritten.interactions.map((interaction) => interaction.key.fields), [realKey.fields, realKey.fields]);
+});
