@@ -5,25 +5,17 @@ import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cassetteText } from '../../src/cassettes/append.js';
-import { emptyCassette, toStoredInteraction, type StoredInteraction } from '../../src/cassettes/format.js';
+import { emptyCassette, type StoredInteraction } from '../../src/cassettes/format.js';
 import { openCassette } from '../../src/cassettes/store.js';
-import { makeBody, textBody } from '../../src/core/body.js';
-import { makeKey } from '../../src/core/match-key.js';
+import { makeBody } from '../../src/core/body.js';
+import { storedPay } from '../support/stored.js';
 import { tempDir } from '../support/tmp.js';
 
 function interaction(i: number): StoredInteraction {
-  return toStoredInteraction({
-    recordedAt: new Date(i * 1000).toISOString(),
-    latencyMs: i,
-    dialect: 'http',
-    api: 'POST /pay',
-    key: makeKey({ i: String(i), subject: '基准测试订单' }),
-    request: { method: 'POST', url: `http://h/pay?i=${i}`, headers: [['Host', 'h']], body: textBody(`{"subject":"订单 ${i}","q":"\\"{[]}\\""}`) },
-    response: {
-      status: 200,
-      headers: [['Content-Type', 'text/xml; charset=GBK']],
-      body: textBody(`<alipay><is_success>T</is_success><subject>商品 ${i} "引号" {[</subject></alipay>`, 'GBK'),
-    },
+  return storedPay(i, {
+    keyFields: { subject: '基准测试订单' },
+    requestJson: `{"subject":"订单 ${i}","q":"\\"{[]}\\""}`,
+    responseXml: `<alipay><is_success>T</is_success><subject>商品 ${i} "引号" {[</subject></alipay>`,
     ...(i % 3 === 0 ? { notifications: [{ receivedAt: new Date(0).toISOString(), headers: [['X', 'y']], body: makeBody(Buffer.from([0, 1, 2]), []) }] } : {}),
   });
 }

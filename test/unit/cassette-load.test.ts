@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import iconv from 'iconv-lite';
 import { cassetteText } from '../../src/cassettes/append.js';
-import { emptyCassette, toStoredInteraction, type StoredInteraction } from '../../src/cassettes/format.js';
+import { emptyCassette, type StoredInteraction } from '../../src/cassettes/format.js';
 import { keySignature } from '../../src/cassettes/key-signature.js';
 import { loadCassetteFile, parseCassetteText } from '../../src/cassettes/load.js';
 import { RawStoredInteraction } from '../../src/cassettes/raw-interaction.js';
@@ -17,19 +17,16 @@ import { encodeText, fromStored, textBody } from '../../src/core/body.js';
 import { makeKey } from '../../src/core/match-key.js';
 import type { HttpRequest, Interaction } from '../../src/core/types.js';
 import { httpDialect } from '../../src/dialects/http.js';
+import { storedPay } from '../support/stored.js';
 import { tempDir } from '../support/tmp.js';
 
 const TRICKY = 'a "quoted" {brace} [bracket] \\ back\\slash \\" } ] , : 订单 😀 \u0001 end\\';
 
 function stored(i: number): StoredInteraction {
-  return toStoredInteraction({
-    recordedAt: new Date(i * 1000).toISOString(),
-    latencyMs: i,
-    dialect: 'http',
-    api: 'POST /pay',
-    key: makeKey({ i: String(i), subject: `商品${i}`, tricky: TRICKY }),
-    request: { method: 'POST', url: `http://h/pay?i=${i}`, headers: [['Host', 'h']], body: textBody(`{"t":${JSON.stringify(TRICKY)}}`) },
-    response: { status: 200, headers: [['Content-Type', 'text/xml; charset=GBK']], body: textBody(`<r>${TRICKY.replace(/\u0001/, '')} ${i}</r>`, 'GBK') },
+  return storedPay(i, {
+    keyFields: { subject: `商品${i}`, tricky: TRICKY },
+    requestJson: `{"t":${JSON.stringify(TRICKY)}}`,
+    responseXml: `<r>${TRICKY.replace(/\u0001/, '')} ${i}</r>`,
   });
 }
 
