@@ -29,7 +29,7 @@ export function summariseLatency(rounds: readonly (readonly LatencyResult[])[], 
 export function formatLatency(report: LatencyReport): string {
   const rows = report.targets.map((t) => [t.name, fixed(3)(t.p50Ms), fixed(3)(t.p99Ms), t.addedP50Ms === 0 ? 'baseline' : fixed(3)(t.addedP50Ms)]);
   return [
-    `latency at one connection: ${report.requestsPerTarget} sequential requests per target after 200 warm-up, one keep-alive connection (median of ${report.rounds} round(s))`,
+    `latency at one connection: ${report.requestsPerTarget} sequential requests per target after 200 warm-up and a discarded pass, order rotated each round, one keep-alive connection (median of ${report.rounds} round(s))`,
     renderTable(['path', 'p50 ms', 'p99 ms', 'added p50 ms'], rows),
   ].join('\n');
 }
