@@ -9,6 +9,7 @@ import { parseForm } from '../../src/core/form.js';
 import { mapiRequestSignContent, md5Sign, notifySignContent } from '../../src/dialects/signing.js';
 import { send } from '../support/client.js';
 import { BUYER, PARTNER, startMockSandbox } from '../support/mock-sandbox.js';
+import { until } from '../support/until.js';
 
 const MD5_KEY = 'abcdefabcdefabcdefabcdefabcdef12';
 
@@ -34,13 +35,6 @@ async function merchant(t: TestContext, failFirst = 0) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alipay/notify`, received };
 }
 
-async function until(check: () => boolean, what: string, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function sandbox(t: TestContext) {
   const { paymock, sdk } = await startMockSandbox(t, { appId: '2021000000000009', md5Key: MD5_KEY, options: { notify: { delayMs: 10, retryScale: 0.001 } } });

@@ -20,6 +20,7 @@ import { app, BUYER, PARTNER, pkcs1 } from '../support/mock-sandbox.js';
 import { notifyingAlipay, TRADE_NO } from '../support/notifying-alipay.js';
 import { tempDir } from '../support/tmp.js';
 import { startTunnel } from '../support/tunnel.js';
+import { until } from '../support/until.js';
 
 const APP_ID = '2021000000000077';
 const TOKEN = 'relay-test-admin-token';
@@ -47,13 +48,6 @@ async function merchant(t: TestContext) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alipay/notify`, received, fields, answer: (next: (n: number) => string) => (policy = next) };
 }
 
-async function until(check: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function setup(t: TestContext) {
   const dir = await tempDir(t);

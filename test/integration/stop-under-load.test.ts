@@ -15,6 +15,7 @@ import { send } from '../support/client.js';
 import { output, paymock, started } from '../support/cli.js';
 import { startFakeUpstream } from '../support/fake-upstream.js';
 import { tempDir } from '../support/tmp.js';
+import { until } from '../support/until.js';
 
 const WORKERS = 16; // keep-alive connections, one request at a time each
 const PER_WORKER = 200; // a bound: the workers stop when paymock does
@@ -23,11 +24,6 @@ const ANSWERED_BEFORE_SIGNAL = 150;
 
 const idOf = (url: string) => new URL(url, 'http://x').searchParams.get('id')!;
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 30_000; !condition(); await sleep(10)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} with hundreds of exchanges in flight: every answered one is on disk, nothing unanswered is`, async (t) => {
@@ -68,9 +64,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       agent.destroy();
     });
     const answered = () => [...outcomes.values()].filter((o) => o === 'answered').length;
-    await until(() => answered() >= ANSWERED_BEFORE_SIGNAL, `${ANSWERED_BEFORE_SIGNAL} answers`);
+    await until(() => answered() >= ANSWERED_BEFORE_SIGNAL, `${ANSWERED_BEFORE_SIGNAL} answers`, 30_000);
     const held = Array.from({ length: HELD }, (_, i) => one(`h${i}`, '/held', false));
-    await until(() => upstream.received.filter((r) => r.url.startsWith('/held')).length === HELD, 'the held requests to reach the upstream');
+    await until(() => upstream.received.filter((r) => r.url.startsWith('/held')).length === HELD, 'the held requests to reach the upstream', 30_000);
 
     const atSignal = inFlight.size;
     const answeredAtSignal = answered();
@@ -126,7 +122,7 @@ test('a request pipelined behind one in flight when the stop begins does not cut
   socket.on('data', (chunk) => (reply += chunk));
   const closed = new Promise((resolve) => socket.on('close', resolve));
   socket.write('GET /held?id=1 HTTP/1.1\r\nHost: x\r\n\r\n');
-  await until(() => upstream.received.length === 1, 'the first request to reach the upstream');
+  await until(() => upstream.received.length === 1, 'the first request to reach the upstream', 30_000);
   const stopped = paymock.stop();
   socket.write('GET /held?id=2 HTTP/1.1\r\nHost: x\r\n\r\n');
   await sleep(200); // let paymock read the second request while the first is still held
