@@ -62,17 +62,28 @@ export function encodeOpenapi(call: Call, node: Record<string, unknown>, signer:
   return response(200, [['Content-Type', 'text/html;charset=utf-8']], `{"${key}":${nodeText},"sign":"${sign}"}`, 'utf-8');
 }
 
-/** A v3 JSON reply with `alipay-timestamp`, `alipay-nonce` and `alipay-signature`, also on 4xx. */
-export function encodeV3(status: number, body: unknown, signer: AlipaySigner): HttpResponse {
+export interface V3Stamp {
+  readonly timestamp: string;
+  readonly nonce: string;
+  readonly traceId: string;
+}
+
+/** The per-reply values of a v3 answer, new each time. */
+export const newV3Stamp = (): V3Stamp => ({ timestamp: String(Date.now()), nonce: randomUUID(), traceId: randomUUID().replaceAll('-', '') });
+
+/**
+ * A v3 JSON reply with `alipay-timestamp`, `alipay-nonce` and `alipay-signature`, also on 4xx. The
+ * stamp is passed in so that encoding the same reply twice gives the same bytes (signedOffThread).
+ */
+export function encodeV3(status: number, body: unknown, signer: AlipaySigner, stamp: V3Stamp = newV3Stamp()): HttpResponse {
   const text = JSON.stringify(body);
-  const timestamp = String(Date.now());
-  const nonce = randomUUID();
+  const { timestamp, nonce } = stamp;
   const signature = rsaSign(v3ResponseSignContent(timestamp, nonce, text), signer.alipayKey, 'RSA2');
   return response(
     status,
     [
       ['Content-Type', 'application/json;charset=UTF-8'],
-      ['alipay-trace-id', randomUUID().replaceAll('-', '')],
+      ['alipay-trace-id', stamp.traceId],
       ['alipay-timestamp', timestamp],
       ['alipay-nonce', nonce],
       ['alipay-signature', signature],

@@ -1,6 +1,6 @@
 // OpenAPI v3 (REST `/v3/alipay/trade/pay` with JSON bodies, the `authorization` header, replies
 // signed in `alipay-signature` headers, also on 4xx). alipay.md §5.3.
-import { requestUrl } from '../core/request-url.js';
+import { memoised, requestUrl } from '../core/request-url.js';
 import { tryParseJson } from '../core/canonical-json.js';
 import { parseForm } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
@@ -8,11 +8,13 @@ import type { Call, Dialect, HttpRequest } from '../core/types.js';
 import { alipayKey } from './alipay-key.js';
 import { adaptWith, type AlipayDialectOptions } from './alipay-options.js';
 import { resignV3 } from './alipay-resign.js';
-import { encodeV3 } from './alipay-encode.js';
+import { encodeV3, newV3Stamp } from './alipay-encode.js';
 import { verifyV3 } from './alipay-verify.js';
 import { httpDialect } from './http.js';
 
 const V3_PATH = /^\/v3\/(.+)$/;
+/** One timestamp and nonce per request: its reply encodes to the same bytes however often it is built. */
+const STAMP = Symbol('paymock.v3-stamp');
 
 /** The app id from `ALIPAY-SHA256withRSA app_id=...,nonce=...,timestamp=...,sign=...`. */
 export function v3AppId(request: HttpRequest): string {
@@ -34,7 +36,7 @@ export function createV3Dialect(options: AlipayDialectOptions): Dialect {
     detect: (request) => V3_PATH.test(requestUrl(request).pathname),
     decode,
     ...adaptWith(resignV3, decode, options),
-    encode: (reply) => encodeV3(reply.status ?? 200, reply.fields ?? {}, options.signer),
+    encode: (reply, _call, request) => encodeV3(reply.status ?? 200, reply.fields ?? {}, options.signer, memoised(request, STAMP, newV3Stamp)),
     verify: (request, call) => (options.signer.verifyRequests ? verifyV3(call, request, options.signer) : { ok: true, checked: false }),
     fingerprint: (call, request) => alipayKey(call, v3AppId(request), options.match, { http: request.method }),
   };

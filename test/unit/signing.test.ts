@@ -15,6 +15,7 @@ import {
   parseV3Authorization,
   rsaSign,
   rsaVerify,
+  signedOffThread,
   toPrivateKey,
   toPublicKey,
   v3RequestSignContent,
@@ -99,6 +100,27 @@ test('RSA2 and RSA signatures round-trip, and tampered content or a garbage sign
   assert.equal(rsaVerify(content, rsa2, rsa.publicKey, 'RSA2', 'no-such-charset'), false);
   const pem = rsa.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   assert.equal(rsaSign(content, pem, 'RSA2'), rsa2, 'PKCS#1 v1.5 is deterministic, whatever form the key came in');
+});
+
+test('signedOffThread signs new texts on the thread pool, gives the inline bytes, and is synchronous when nothing is new', async () => {
+  const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const inlineKey = toPrivateKey(key.export({ type: 'pkcs8', format: 'pem' }).toString());
+  let runs = 0;
+  const reply = (text: string, charset = 'utf-8') => () => {
+    runs += 1;
+    return `{"node":${text},"sign":"${rsaSign(text, key, 'RSA2', charset)}"}`;
+  };
+  const fresh = signedOffThread(reply('{"n":1,"subject":"测试"}', 'GBK'));
+  assert.ok(fresh instanceof Promise, 'a text never signed before is signed off the event loop');
+  const expected = `{"node":{"n":1,"subject":"测试"},"sign":"${rsaSign('{"n":1,"subject":"测试"}', inlineKey, 'RSA2', 'GBK')}"}`;
+  assert.equal(await fresh, expected, 'the same bytes as signing inline (another KeyObject, so no shared cache)');
+  assert.equal(runs, 2, 'one rehearsal, one real run');
+  runs = 0;
+  assert.equal(signedOffThread(reply('{"n":1,"subject":"测试"}', 'GBK')), expected, 'signed before: the answer comes at once');
+  assert.equal(runs, 1, 'and the rehearsal is the answer');
+  assert.equal(signedOffThread(() => md5Sign('a=1', MD5_KEY, 'utf-8')), md5Sign('a=1', MD5_KEY, 'utf-8'), 'nothing RSA: synchronous');
+  assert.throws(() => signedOffThread(() => md5Sign('a=1', MD5_KEY, 'no-such-charset')), PaymockError, 'a failure with nothing to sign is thrown as is');
+  await assert.rejects(async () => signedOffThread(() => rsaSign('x', key, 'RSA2', 'no-such-charset')), PaymockError, 'and one with something to sign, in the real run');
 });
 
 test('v2 request sign content keeps sign_type and empty values, and leaves out only sign', () => {

@@ -3,7 +3,9 @@
 // the request's dialect. Other APIs fall through to a miss. Custom rules use `respond` to force
 // a dialect-neutral result or to override fields of the reply it would have given.
 import type { Responder } from '../../core/pipeline.js';
-import type { Answer, BusinessReply, Call, Dialect, HttpRequest } from '../../core/types.js';
+import { andThen, type MaybePromise } from '../../core/maybe-async.js';
+import type { Answer, BusinessReply, Call, Dialect, HttpRequest, HttpResponse } from '../../core/types.js';
+import { signedOffThread } from '../../dialects/signing.js';
 import type { AlipaySigner } from '../../dialects/alipay-signer.js';
 import { spoilSignature } from './bad-signature.js';
 import { legacyReply } from './replies-legacy.js';
@@ -75,7 +77,8 @@ export function createSimulator(signer: AlipaySigner, options: { clock?: { now()
     if (!sandbox) sandboxes.set(session, (sandbox = new Sandbox({ now: clock.now, tradeNo: (at) => tradeNumber(at, ++sequence) })));
     return sandbox;
   };
-  const respond = (call: Call, request: HttpRequest, dialect: Dialect, forced?: Forced): Answer | undefined => {
+  /** The ledger's part of an answer (it changes the ledger: once per request); undefined for unknown APIs. */
+  const settle = (call: Call, request: HttpRequest, forced?: Forced) => {
     const trade = tradeRequest(call, request);
     if (!trade) return undefined;
     const sandbox = sandboxFor(sessionOf(request));
@@ -85,17 +88,29 @@ export function createSimulator(signer: AlipaySigner, options: { clock?: { now()
     options.observe?.(call, request, before, sandbox.find(trade));
     const business = reply(call, trade, result);
     const fields = forced?.fields ? { ...(business.fields as Record<string, unknown>), ...forced.fields } : business.fields;
-    const response = dialect.encode({ ...business, fields }, call, request);
-    const outcome = { source: 'default' as const, reason: `simulated ${trade.op}: ${result.kind}` };
-    if (result.kind === 'timeout') return { response, outcome, fault: { kind: 'timeout' } };
-    if (result.kind === 'bad-signature') return { response: spoilSignature(response, signer), outcome };
+    return { reply: { ...business, fields }, kind: result.kind, outcome: { source: 'default' as const, reason: `simulated ${trade.op}: ${result.kind}` } };
+  };
+  const answerWith = ({ kind, outcome }: Settled, response: HttpResponse): Answer => {
+    if (kind === 'timeout') return { response, outcome, fault: { kind: 'timeout' } };
+    if (kind === 'bad-signature') return { response: spoilSignature(response, signer), outcome };
     return { response, outcome };
+  };
+  type Settled = NonNullable<ReturnType<typeof settle>>;
+  const respond = (call: Call, request: HttpRequest, dialect: Dialect, forced?: Forced): Answer | undefined => {
+    const settled = settle(call, request, forced);
+    return settled && answerWith(settled, dialect.encode(settled.reply, call, request));
+  };
+  // As the sandbox's own answer, a reply with a new RSA signature is signed off the event loop.
+  const answer = (call: Call, request: HttpRequest, dialect: Dialect): MaybePromise<Answer | undefined> => {
+    const settled = settle(call, request);
+    if (!settled) return undefined;
+    return andThen(signedOffThread(() => dialect.encode(settled.reply, call, request)), (response) => answerWith(settled, response));
   };
   return {
     name: 'simulated sandbox',
     sandbox: sandboxFor,
     sessions: () => [...sandboxes.keys()].filter(Boolean),
     respond,
-    answer: (call, request, dialect) => respond(call, request, dialect),
+    answer,
   };
 }
