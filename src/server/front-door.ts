@@ -11,6 +11,7 @@ import type { Logger } from '../core/log.js';
 import type { Fault, HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
 import { handleConnect, tunnelOrigins, type ConnectOptions } from './connect.js';
 import { readBody } from './read-body.js';
+import { atEndOfTurn } from '../core/turn-batch.js';
 
 export const ADMIN_PREFIX = '/__paymock/';
 
@@ -125,29 +126,17 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   // Requests being answered per connection: a pipelined request waits behind earlier ones.
   const answering = new WeakMap<Duplex, number>();
 
-  // Answers are written together at the end of the event-loop turn that produced them, not one by
-  // one as each is ready. On a busy server a turn reads many connections; their answers then go
-  // out back to back, so a client waiting on several of them is woken once rather than once per
-  // write (the wake-up is paid inside paymock's write(2)). Replay under 50 connections: 67 -> 49 µs
-  // of CPU per request. At one connection the turn holds one answer, written as soon as it ends.
-  let ready: Array<{ res: ServerResponse; handled: Answered; method: string }> = [];
-  const writeReady = () => {
-    const batch = ready;
-    ready = [];
-    for (const { res, handled, method } of batch) {
-      // Stopping: this answer is the connection's last (Node then sends Connection: close).
-      if (stopping) res.shouldKeepAlive = false;
-      try {
-        answer(res, handled, method);
-      } catch (error) {
-        fail(res, error, log);
-      }
+  // Answers go out together at the end of the turn that produced them (core/turn-batch.ts): replay
+  // under 50 connections, 67 -> 49 µs of CPU per request.
+  const respond = atEndOfTurn(({ res, handled, method }: { res: ServerResponse; handled: Answered; method: string }) => {
+    // Stopping: this answer is the connection's last (Node then sends Connection: close).
+    if (stopping) res.shouldKeepAlive = false;
+    try {
+      answer(res, handled, method);
+    } catch (error) {
+      fail(res, error, log);
     }
-  };
-  const respond = (res: ServerResponse, handled: Answered, method: string) => {
-    if (ready.length === 0) setImmediate(writeReady);
-    ready.push({ res, handled, method });
-  };
+  });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     // Node keeps reading new requests from kept-alive connections after server.close(): a request
@@ -181,8 +170,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
         const url = absoluteUrl(req, options.gatewayOrigin());
         const headers = targetHeaders(req.rawHeaders, url);
         const handled = options.handle({ method: req.method ?? 'GET', url, headers, body: makeBody(bytes, headers) });
-        if (!isPromise(handled)) return respond(res, handled, req.method ?? 'GET');
-        return handled.then((later) => respond(res, later, req.method ?? 'GET'));
+        if (!isPromise(handled)) return respond({ res, handled, method: req.method ?? 'GET' });
+        return handled.then((later) => respond({ res, handled: later, method: req.method ?? 'GET' }));
       })
       .catch((error: unknown) => fail(res, error, log));
   };
