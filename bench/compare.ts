@@ -1,0 +1,110 @@
+// npx tsx bench/compare.ts <replay|random|passthrough> '<options A>' '<options B>' [rounds] [seconds]
+//
+// Two paymock configurations side by side against the same bare baseline, in alternating rounds
+// (baseline, A, B, then baseline, B, A, ...), so that a neighbour's burst lands on all three
+// alike. Prints CPU per request and req/s per round and their medians, with each configuration's
+// ratio to the baseline measured in the same round. For deciding whether a change or an option
+// pays off on a noisy machine, where two separate `npm run bench` runs differ by more than the
+// change does. Example: what the 1,000-entry journal costs in replay:
+//   npx tsx bench/compare.ts replay '{}' '{"journalSize":1}'
+// `BENCH_CHILD_ARGS` (node flags for every child, see children.ts) applies to all three servers.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { PaymockOptions } from '../src/index.js';
+import { writeLegacyCassette } from './cassette-gen.js';
+import { killAllChildren, startChild, type ServerChild } from './children.js';
+import { sharedCaDir } from './keys.js';
+import { legacyQueries } from './legacy-trades.js';
+import { autocannonClient, fetchSample } from './load.js';
+import { recordOnce } from './scenarios/record-once.js';
+import { ALIPAY_FIXTURE, randomWorkload, type Workload } from './workload.js';
+
+const SHAPE = { connections: 50, pipelining: 1 } as const;
+const RANDOM_TRADES = 10_000;
+const SEED = 0x5eed;
+const KINDS = ['replay', 'random', 'passthrough'] as const;
+type Kind = (typeof KINDS)[number];
+
+interface Setup {
+  readonly baseline: ServerChild;
+  readonly options: PaymockOptions;
+  readonly workload: Workload;
+}
+
+function parseOptions(text: string | undefined, which: string): PaymockOptions {
+  try {
+    return JSON.parse(text ?? '{}') as PaymockOptions;
+  } catch (error) {
+    throw new Error(`options ${which} are not JSON: ${(error as Error).message}`);
+  }
+}
+
+async function setUp(kind: Kind, dir: string): Promise<Setup> {
+  const base: PaymockOptions = { port: 0, host: '127.0.0.1', log: 'silent', rulesDir: path.join(dir, 'no-rules'), watchRules: false, caDir: sharedCaDir(dir) };
+  const origin = await startChild('origin', { kind: 'origin' });
+  switch (kind) {
+    case 'passthrough':
+      return {
+        baseline: await startChild('forwarder', { kind: 'forwarder', origin: origin.url }),
+        options: { ...base, mode: 'passthrough', upstream: origin.url },
+        workload: ALIPAY_FIXTURE,
+      };
+    case 'random':
+      await writeLegacyCassette(dir, 'random', RANDOM_TRADES);
+      return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'random', cassettesDir: dir }, workload: randomWorkload(legacyQueries(RANDOM_TRADES), SEED) };
+    case 'replay':
+      await recordOnce({ ...base, cassette: 'one', upstream: origin.url, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, ALIPAY_FIXTURE.first));
+      return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'one', cassettesDir: dir }, workload: ALIPAY_FIXTURE };
+  }
+}
+
+const median = (values: readonly number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
+async function main(): Promise<void> {
+  const [kindArg, optionsA, optionsB, roundsArg, secondsArg] = process.argv.slice(2);
+  if (!KINDS.includes(kindArg as Kind)) throw new Error(`usage: compare.ts <${KINDS.join('|')}> '<options A as JSON>' '<options B as JSON>' [rounds] [seconds]`);
+  const rounds = Number(roundsArg ?? 6);
+  const seconds = Number(secondsArg ?? 3);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'paymock-compare-'));
+  try {
+    const { baseline, options, workload } = await setUp(kindArg as Kind, dir);
+    const a = await startChild('A', { kind: 'paymock', options: { ...options, ...parseOptions(optionsA, 'A') } });
+    const b = await startChild('B', { kind: 'paymock', options: { ...options, ...parseOptions(optionsB, 'B') } });
+    const cpu = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
+    const rate = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
+    const run = async (server: ServerChild, durationS: number) => {
+      const session = await autocannonClient(server.url, SHAPE, workload).open();
+      const before = (await server.stats()).cpuUs;
+      const load = await session.run(durationS);
+      const used = (await server.stats()).cpuUs - before;
+      await session.close();
+      if (load.non2xx > 0 || load.errors > 0) throw new Error(`${server.name}: ${load.non2xx} non-2xx answers, ${load.errors} errors`);
+      return { cpuUs: used / load.requests, reqPerSec: load.requests / load.durationS };
+    };
+    for (const server of [baseline, a, b]) await run(server, 1); // warm-up, discarded
+    for (let round = 1; round <= rounds; round++) {
+      for (const server of round % 2 ? [baseline, a, b] : [baseline, b, a]) {
+        const measured = await run(server, seconds);
+        cpu.get(server)!.push(measured.cpuUs);
+        rate.get(server)!.push(measured.reqPerSec);
+      }
+      const last = (server: ServerChild) => cpu.get(server)!.at(-1)!;
+      console.log(`round ${round}: CPU us/req ${baseline.name} ${last(baseline).toFixed(1)}, A ${last(a).toFixed(1)} (${(last(a) / last(baseline)).toFixed(2)}x), B ${last(b).toFixed(1)} (${(last(b) / last(baseline)).toFixed(2)}x)`);
+    }
+    const ratio = (server: ServerChild) => median(cpu.get(server)!.map((value, i) => value / cpu.get(baseline)![i]!));
+    for (const server of [baseline, a, b]) {
+      const vs = server === baseline ? 'baseline' : `${ratio(server).toFixed(2)}x the baseline's CPU per request (median of per-round ratios)`;
+      console.log(`${server.name.padEnd(9)} ${median(cpu.get(server)!).toFixed(1).padStart(7)} us/req ${Math.round(median(rate.get(server)!)).toLocaleString('en-US').padStart(7)} req/s  ${vs}`);
+    }
+  } finally {
+    killAllChildren();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  killAllChildren();
+  process.exit(1);
+});
