@@ -186,14 +186,12 @@ interface Wanted {
 /** Set while `signedOffThread` rehearses: the signatures its `make` asked for and nobody has made. */
 let wanted: Wanted[] | undefined;
 
-const SIGN_DIGEST: Record<RsaAlgorithm, string> = { RSA: 'sha1', RSA2: 'sha256' };
-
 /** One signature on libuv's thread pool (crypto.sign with a callback), into the cache. */
 function signInPool({ id, cache, content, key, algorithm, charset }: Wanted): Promise<void> {
   // A failure (a charset, a key) is left to the real run that follows, which reports it in its own words.
   return new Promise((resolve) => {
     try {
-      signWith(SIGN_DIGEST[algorithm], charsetBytes(content, charset), key, (error, signature) => {
+      signWith(DIGEST[algorithm], charsetBytes(content, charset), key, (error, signature) => {
         if (!error) remember(cache, id, signature.toString('base64'));
         resolve();
       });

@@ -8,10 +8,10 @@ import { isPromise, type MaybePromise } from '../core/maybe-async.js';
 import { describe, statusFor } from '../core/errors.js';
 import { headerValue, setHeader, toRaw } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
+import { atEndOfTurn } from '../core/turn-batch.js';
 import type { Fault, HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
 import { handleConnect, tunnelOrigins, type ConnectOptions } from './connect.js';
 import { readBody } from './read-body.js';
-import { atEndOfTurn } from '../core/turn-batch.js';
 
 export const ADMIN_PREFIX = '/__paymock/';
 
