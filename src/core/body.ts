@@ -81,6 +81,13 @@ function encodeAsciiSuperset(text: string, charset: string): Buffer {
   return out;
 }
 
+const ANY_NON_ASCII = /[^\x00-\x7f]/;
+
+/** True when `text` is plain ASCII and `charset` (a known one) writes ASCII as itself: its bytes are the string's UTF-8. */
+export function isAsciiIn(text: string, charset: string): boolean {
+  return (UTF8.test(charset) || ASCII_SUPERSET.test(charset)) && !ANY_NON_ASCII.test(text) && isKnownCharset(charset);
+}
+
 export function encodeText(text: string, charset: string): Buffer {
   if (UTF8.test(charset)) return Buffer.from(text, 'utf8');
   if (ASCII_SUPERSET.test(charset)) return encodeAsciiSuperset(text, charset);

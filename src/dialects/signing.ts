@@ -1,7 +1,7 @@
 // Alipay signatures: the exact strings each gateway signs, and MD5/RSA over them (alipay.md §2, §3.1,
 // §4, §5.3, §7). Pure functions over node:crypto; charset bytes come from core/body (iconv-lite's owner).
-import { createHash, createPrivateKey, createPublicKey, createSign, createVerify, sign as signWith, type KeyObject } from 'node:crypto';
-import { encodeText, isKnownCharset } from '../core/body.js';
+import { createHash, createPrivateKey, createPublicKey, createSign, createVerify, hash, sign as signWith, type KeyObject } from 'node:crypto';
+import { encodeText, isAsciiIn, isKnownCharset } from '../core/body.js';
 import { PaymockError } from '../core/errors.js';
 
 export type RsaAlgorithm = 'RSA' | 'RSA2';
@@ -138,7 +138,10 @@ function charsetBytes(text: string, charset: string): Buffer {
 
 /** Legacy MD5: the key is appended with no separator, hashed as bytes in the request charset (§2.1, §2.2). */
 export function md5Sign(content: string, key: string, charset: string): string {
-  return createHash('md5').update(charsetBytes(content + key, charset)).digest('hex');
+  const text = content + key;
+  // Plain ASCII is the same bytes in UTF-8, GBK and the rest: hashed as is, without an encoded copy.
+  if (isAsciiIn(text, charset)) return hash('md5', text, 'hex');
+  return createHash('md5').update(charsetBytes(text, charset)).digest('hex');
 }
 
 const DIGEST: Record<RsaAlgorithm, string> = { RSA: 'RSA-SHA1', RSA2: 'RSA-SHA256' };
