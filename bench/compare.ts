@@ -14,10 +14,11 @@ import path from 'node:path';
 import type { PaymockOptions } from '../src/index.js';
 import { writeLegacyCassette } from './cassette-gen.js';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
-import { sharedCaDir } from './keys.js';
 import { legacyQueries } from './legacy-trades.js';
 import { autocannonClient, fetchSample } from './load.js';
+import { median } from './report.js';
 import { recordOnce } from './scenarios/record-once.js';
+import { paymockOptions, type BenchContext } from './scenarios/types.js';
 import { ALIPAY_FIXTURE, randomWorkload, type Workload } from './workload.js';
 
 const SHAPE = { connections: 50, pipelining: 1 } as const;
@@ -41,7 +42,9 @@ function parseOptions(text: string | undefined, which: string): PaymockOptions {
 }
 
 async function setUp(kind: Kind, dir: string): Promise<Setup> {
-  const base: PaymockOptions = { port: 0, host: '127.0.0.1', log: 'silent', rulesDir: path.join(dir, 'no-rules'), watchRules: false, caDir: sharedCaDir(dir) };
+  // The bench's own defaults for a paymock child (loopback, silent, no rule files, shared CA).
+  const context: BenchContext = { dir, shape: SHAPE, start: startChild, progress: () => undefined };
+  const base = paymockOptions(context, {});
   const origin = await startChild('origin', { kind: 'origin' });
   switch (kind) {
     case 'passthrough':
@@ -58,8 +61,6 @@ async function setUp(kind: Kind, dir: string): Promise<Setup> {
       return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'one', cassettesDir: dir }, workload: ALIPAY_FIXTURE };
   }
 }
-
-const median = (values: readonly number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const [kindArg, optionsA, optionsB, roundsArg, secondsArg] = process.argv.slice(2);
