@@ -154,6 +154,20 @@ export function makeBody(bytes: Buffer, headers: HeaderList): Body {
   return new LazyBody(bytes, headers);
 }
 
+/**
+ * The first bytes of a longer body, as the journal keeps it: decoded without the round-trip proof,
+ * since the cut may split a character.
+ */
+export function prefixBody(bytes: Buffer, headers: HeaderList): Body {
+  const charset = declaredCharset(headers, bytes) ?? (looksTextual(headers, bytes) ? 'utf-8' : undefined);
+  return { bytes, charset, text: charset === undefined ? undefined : decodeText(bytes, charset) };
+}
+
+/** True for a body that works out its charset and text from its bytes and headers (makeBody). */
+export function isLazy(body: Body): boolean {
+  return body instanceof LazyBody;
+}
+
 export function textBody(text: string, charset = 'utf-8'): Body {
   return { bytes: encodeText(text, charset), charset, text };
 }

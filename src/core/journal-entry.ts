@@ -1,20 +1,19 @@
-// One journal entry, kept compact: the GC copies long-lived objects, so an entry holds few of
-// them, and everything shown (the decoded call, the key, the bodies as text, the redacted
-// response, the ISO time) is worked out on first read.
-import type { Body, Call, HeaderList, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
+// One journal entry as shown: the admin API, `verify` and the dashboard read these. They are made
+// when read, from the bytes the journal keeps (core/journal-record.ts), or for the live feed from
+// the exchange itself; the decoded call, the key, the bodies as text, the redacted response and
+// the ISO time are worked out on first use.
 import type { JournalEntry, JournalMessage } from './journal.js';
+import type { RecordOutput } from './journal-record.js';
 import { makeKey } from './match-key.js';
-import { makeBody } from './body.js';
+import type { Body, Call, HeaderList, HttpRequest, HttpResponse, MatchKey, Outcome } from './types.js';
 
-/** The longest body kept in the journal; longer ones are cut (the cassette keeps them whole). */
-const MAX_BODY = 64 * 1024;
-
-function message(headers: HeaderList, body: Body): JournalMessage {
+/** A body the journal kept whole, or the first bytes of one that was `cut` bytes long. */
+function message(headers: HeaderList, body: Body, cut: number | undefined): JournalMessage {
   if (body.text !== undefined) {
-    const text = body.text.length > MAX_BODY ? `${body.text.slice(0, MAX_BODY)}… (${body.bytes.length} bytes)` : body.text;
+    const text = cut === undefined ? body.text : `${body.text}… (${cut} bytes)`;
     return { headers, body: { text, charset: body.charset ?? 'utf-8' } };
   }
-  return { headers, body: { base64: body.bytes.subarray(0, MAX_BODY).toString('base64') } };
+  return { headers, body: { base64: body.bytes.toString('base64') } };
 }
 
 export interface JournalInput {
@@ -33,24 +32,13 @@ export interface JournalInput {
 /** Decodes a journalled request again (its call and key), for entries that did not keep them. */
 export type Explain = (request: HttpRequest) => { readonly call: Call; readonly key: MatchKey };
 
-/**
- * Most entries are never read, so the views (a GBK body decoded, an ISO time) are made on first
- * read and kept. A class rather than a literal with getters: no closures per exchange.
- */
-/** Header names cannot hold CR or LF, and Node refuses values that do. */
-function packHeaders(headers: HeaderList): string {
-  const parts: string[] = [];
-  for (const [name, value] of headers) parts.push(name, value);
-  return `${parts.join('\n')}\n`; // joined: one flat string, not a rope of concatenations
+/** The decoded call and key of an entry that kept them (a notification), or worked out on read. */
+export interface Details {
+  readonly call: Call;
+  readonly key: MatchKey;
 }
 
-function unpackHeaders(head: string): HeaderList {
-  const parts = head.split('\n');
-  const headers: HeaderList = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i]!, parts[i + 1]!]);
-  return headers;
-}
-
+/** A class rather than a literal with getters: no closures per entry shown. */
 export class Entry implements JournalEntry {
   readonly id: number;
   readonly method: string;
@@ -60,35 +48,31 @@ export class Entry implements JournalEntry {
   readonly outcome: Outcome;
   readonly fault: string | undefined;
   readonly signature: JournalEntry['signature'];
-  readonly #at = Date.now();
-  // The request's parts, not the request: caches keyed on the request object (its parsed URL and
-  // forms) must not live as long as the journal does. Long-lived objects are what GC pays for,
-  // which is also why the decoded call and key are worked out again when read, not kept.
-  // The head as one string and the body as its bytes: a handful of objects per entry, where the
-  // header list alone would be one array per header.
-  readonly #head: string;
-  readonly #bytes: Buffer;
+  readonly #at: number;
+  readonly #request: HttpRequest;
   readonly #response: HttpResponse;
-  readonly #journal: JournalViews;
-  #details: { readonly call: Call; readonly key: MatchKey } | undefined;
+  readonly #cut: { readonly request?: number; readonly response?: number };
+  readonly #views: JournalViews;
+  #details: Details | undefined;
   #time: string | undefined;
   #requestView: JournalMessage | undefined;
   #responseView: (JournalMessage & { readonly status: number }) | undefined;
 
-  constructor(id: number, input: JournalInput, journal: JournalViews) {
-    this.id = id;
-    this.method = input.request.method;
-    this.url = input.request.url;
-    this.dialect = input.dialect;
-    this.api = input.api;
-    this.outcome = input.outcome;
-    this.fault = input.fault;
-    this.signature = input.signature;
-    this.#head = packHeaders(input.request.headers);
-    this.#bytes = input.request.body.bytes;
-    this.#response = input.response;
-    this.#journal = journal;
-    if (input.call && input.key) this.#details = { call: input.call, key: input.key };
+  constructor(record: RecordOutput, views: JournalViews, details?: Details) {
+    this.id = record.id;
+    this.method = record.request.method;
+    this.url = record.request.url;
+    this.dialect = record.dialect as Call['dialect'];
+    this.api = record.api;
+    this.outcome = record.outcome;
+    this.fault = record.fault;
+    this.signature = record.signature as JournalEntry['signature'];
+    this.#at = record.at;
+    this.#request = record.request;
+    this.#response = record.response;
+    this.#cut = { request: record.requestCut, response: record.responseCut };
+    this.#views = views;
+    this.#details = details;
   }
 
   get time(): string {
@@ -101,21 +85,17 @@ export class Entry implements JournalEntry {
     return this.#decoded().key;
   }
   get request(): JournalMessage {
-    if (this.#requestView) return this.#requestView;
-    const headers = unpackHeaders(this.#head);
-    return (this.#requestView = message(headers, makeBody(this.#bytes, headers)));
+    const { headers, body } = this.#request;
+    return (this.#requestView ??= message(headers, body, this.#cut.request));
   }
   get response(): JournalMessage & { readonly status: number } {
-    const response = this.#response;
     if (this.#responseView) return this.#responseView;
-    const shown = this.#journal.showResponse(response);
-    return (this.#responseView = { status: shown.status, ...message(shown.headers, shown.body) });
+    const shown = this.#views.showResponse(this.#response);
+    return (this.#responseView = { status: shown.status, ...message(shown.headers, shown.body, this.#cut.response) });
   }
 
-  #decoded() {
-    if (this.#details) return this.#details;
-    const headers = unpackHeaders(this.#head);
-    return (this.#details = this.#journal.explain({ method: this.method, url: this.url, headers, body: makeBody(this.#bytes, headers) }));
+  #decoded(): Details {
+    return (this.#details ??= this.#views.explain(this.#request));
   }
 
   /** What the admin API and the dashboard's feed send. */
