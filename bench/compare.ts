@@ -1,4 +1,4 @@
-// npx tsx bench/compare.ts <replay|random|passthrough> '<options A>' '<options B>' [rounds] [seconds]
+// npx tsx bench/compare.ts <replay|random|passthrough|mock-md5> '<options A>' '<options B>' [rounds] [seconds]
 //
 // Two paymock configurations side by side against the same bare baseline, in alternating rounds
 // (baseline, A, B, then baseline, B, A, ...), so that a neighbour's burst lands on all three
@@ -17,6 +17,7 @@ import { killAllChildren, startChild, type ServerChild } from './children.js';
 import { legacyQueries } from './legacy-trades.js';
 import { autocannonClient, fetchSample } from './load.js';
 import { median } from './report.js';
+import { md5Options, md5Queries, payMd5Trades } from './scenarios/mock.js';
 import { recordOnce } from './scenarios/record-once.js';
 import { paymockOptions, type BenchContext } from './scenarios/types.js';
 import { ALIPAY_FIXTURE, randomWorkload, type Workload } from './workload.js';
@@ -24,13 +25,15 @@ import { ALIPAY_FIXTURE, randomWorkload, type Workload } from './workload.js';
 const SHAPE = { connections: 50, pipelining: 1 } as const;
 const RANDOM_TRADES = 10_000;
 const SEED = 0x5eed;
-const KINDS = ['replay', 'random', 'passthrough'] as const;
+const KINDS = ['replay', 'random', 'passthrough', 'mock-md5'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Setup {
   readonly baseline: ServerChild;
   readonly options: PaymockOptions;
   readonly workload: Workload;
+  /** What each paymock needs before it is measured (the trades a mock query asks for). */
+  readonly prepare?: (server: ServerChild) => Promise<void>;
 }
 
 function parseOptions(text: string | undefined, which: string): PaymockOptions {
@@ -53,6 +56,8 @@ async function setUp(kind: Kind, dir: string): Promise<Setup> {
         options: { ...base, mode: 'passthrough', upstream: origin.url },
         workload: ALIPAY_FIXTURE,
       };
+    case 'mock-md5':
+      return { baseline: origin, options: md5Options(context), workload: md5Queries(), prepare: payMd5Trades };
     case 'random':
       await writeLegacyCassette(dir, 'random', RANDOM_TRADES);
       return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'random', cassettesDir: dir }, workload: randomWorkload(legacyQueries(RANDOM_TRADES), SEED) };
@@ -69,9 +74,10 @@ async function main(): Promise<void> {
   const seconds = Number(secondsArg ?? 3);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'paymock-compare-'));
   try {
-    const { baseline, options, workload } = await setUp(kindArg as Kind, dir);
+    const { baseline, options, workload, prepare } = await setUp(kindArg as Kind, dir);
     const a = await startChild('A', { kind: 'paymock', options: { ...options, ...parseOptions(optionsA, 'A') } });
     const b = await startChild('B', { kind: 'paymock', options: { ...options, ...parseOptions(optionsB, 'B') } });
+    for (const server of [a, b]) await prepare?.(server);
     const cpu = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
     const rate = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
     const run = async (server: ServerChild, durationS: number) => {

@@ -72,17 +72,26 @@ async function expectRsa2(name: string, server: ServerChild, request: BenchReque
   if (problems.length > 0) fail(name, problems, sample.body);
 }
 
-async function md5Scenario(context: BenchContext): Promise<Scenario> {
-  const options = paymockOptions(context, { mode: 'mock', alipay: { partners: { [LEGACY_PARTNER]: { md5Key: MD5_KEY } } }, notify: { enabled: false } });
-  const server = await context.start('mock-md5', { kind: 'paymock', options });
-  // Each pay is checked as it is made: a paid trade, signed with the partner's key.
+/** paymock in mock mode, knowing the legacy partner's MD5 key. */
+export const md5Options = (context: BenchContext) =>
+  paymockOptions(context, { mode: 'mock', alipay: { partners: { [LEGACY_PARTNER]: { md5Key: MD5_KEY } } }, notify: { enabled: false } });
+
+/** Pay the trades the MD5 queries ask for, checking each answer: a paid trade, signed with the partner's key. */
+export async function payMd5Trades(server: ServerChild): Promise<void> {
   for (let i = 0; i < MD5_TRADES; i++) await expectMd5('mock-md5 (paying the trades it queries)', server, legacyPay(i));
-  const queries = Array.from({ length: MD5_TRADES }, (_, i) => legacyQuery(i));
+}
+
+/** Queries of the paid trades, at random. */
+export const md5Queries = () => randomWorkload(Array.from({ length: MD5_TRADES }, (_, i) => legacyQuery(i)), SEED);
+
+async function md5Scenario(context: BenchContext): Promise<Scenario> {
+  const server = await context.start('mock-md5', { kind: 'paymock', options: md5Options(context) });
+  await payMd5Trades(server);
   return {
     name: 'mock-md5',
     description: `paymock mock, legacy GBK alipay.acquire.overseas.query (MD5-signed) of ${MD5_TRADES} paid trades at random; MD5-signed XML replies`,
     server,
-    client: autocannonClient(server.url, context.shape, randomWorkload(queries, SEED)),
+    client: autocannonClient(server.url, context.shape, md5Queries()),
     baseline: 'direct',
     check: async () => {
       for (const i of [0, 42, MD5_TRADES - 1]) await expectMd5('mock-md5', server, legacyQuery(i));
