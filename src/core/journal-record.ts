@@ -1,7 +1,8 @@
 // One journal entry as bytes: what the journal keeps of an exchange, written into one of its slabs
-// (core/journal.ts) and read back into plain objects when the entry is shown. Strings are UTF-8
-// with a length in front; bodies keep their bytes (the first MAX_BODY of them) and how to see them
-// as text again: from the headers, as a request body is, or in the charset the answer was made in.
+// (core/journal.ts) and read back into plain objects when the entry is shown. Its numbers, then its
+// strings packed into one, then each header list and body: strings UTF-8 with a length in front,
+// bodies their bytes (the first MAX_BODY of them) and how to see them as text again: from the
+// headers, as a request body is, or in the charset the answer was made in.
 import { decodeText, isLazy, makeBody, prefixBody } from './body.js';
 import type { Body, HeaderList, HttpRequest, HttpResponse, Outcome } from './types.js';
 
@@ -9,7 +10,6 @@ import type { Body, HeaderList, HttpRequest, HttpResponse, Outcome } from './typ
 export const MAX_BODY = 64 * 1024;
 /** The longest string field kept, in UTF-16 units (a URL, a reason, a header block). */
 const MAX_TEXT = 64 * 1024;
-const NONE = 0xffffffff;
 
 /** What a journal entry is made from (see Journal.add). */
 export interface RecordInput {
@@ -40,75 +40,115 @@ const enum BodyKind {
   Binary = 2,
 }
 
-/** Header names cannot hold CR or LF, and Node refuses values that do: one string per list. */
+/** Header names cannot hold CR or LF, and Node refuses values that do: `name\nvalue\n` for each. */
 function packHeaders(headers: HeaderList): string {
-  const parts: string[] = [];
-  for (const [name, value] of headers) parts.push(name, value);
-  return parts.join('\n');
+  let packed = '';
+  for (const [name, value] of headers) packed += `${name}\n${value}\n`;
+  return packed;
 }
 
 function unpackHeaders(packed: string): HeaderList {
-  if (packed === '') return [];
   const parts = packed.split('\n');
   const headers: HeaderList = [];
   for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i]!, parts[i + 1]!]);
   return headers;
 }
 
-/** Without asking a body read from the socket, which would decode it. */
-const charsetLength = (body: Body): number => (isLazy(body) ? 0 : (body.charset?.length ?? 0));
+/** One string field: `-` when absent, else its length in UTF-16 units, `:` and itself. */
+const field = (value: string | undefined): string => (value === undefined ? '-' : `${value.length}:${value}`);
+
+/** The fields `field` wrote, in order. */
+function unpackFields(packed: string): Array<string | undefined> {
+  const fields: Array<string | undefined> = [];
+  let at = 0;
+  while (at < packed.length) {
+    if (packed[at] === '-') {
+      fields.push(undefined);
+      at += 1;
+      continue;
+    }
+    const colon = packed.indexOf(':', at);
+    const end = colon + 1 + Number(packed.slice(at, colon));
+    fields.push(packed.slice(colon + 1, end));
+    at = end;
+  }
+  return fields;
+}
+
+/** The body's charset when it says one; a body read from the socket is not asked (it would decode itself). */
+const charsetOf = (body: Body): string | undefined => (isLazy(body) ? undefined : body.charset);
 
 const cut = (text: string): string => (text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text);
+const cutField = (text: string | undefined): string => field(text === undefined ? undefined : cut(text));
 
-/** Writes records into a slab; one per journal, reused for every entry. */
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/**
+ * Writes records into slabs; one per journal, reused for every entry. `prepare` turns an exchange's
+ * strings into three (its fields packed into one, and each header list) and says how many bytes
+ * the record can take; `write` then puts it where the journal has room.
+ */
 export class RecordWriter {
-  #slab: Buffer = Buffer.alloc(0);
+  #slab: Buffer = EMPTY;
   #at = 0;
+  #input: RecordInput | undefined;
+  #fields = '';
+  #requestHead = '';
+  #responseHead = '';
+  #lastHeaders: HeaderList | undefined;
+  #lastPacked = '';
 
-  /** The most bytes `input` can take once written (UTF-8 is at most 3 bytes per UTF-16 unit). */
-  static bound(input: RecordInput): number {
+  /** Get `input` ready; returns the most bytes it can take once written (UTF-8: at most 3 per UTF-16 unit). */
+  prepare(input: RecordInput): number {
     const { request, response, outcome } = input;
-    let units = request.method.length + request.url.length + input.dialect.length + input.api.length + outcome.source.length;
-    units += (outcome.ruleId?.length ?? 0) + (outcome.cassette?.name.length ?? 0) + (outcome.reason?.length ?? 0);
-    units += (input.fault?.length ?? 0) + (input.signature?.length ?? 0) + (response.statusText?.length ?? 0);
-    units += charsetLength(request.body) + charsetLength(response.body);
-    if (outcome.warnings) units += JSON.stringify(outcome.warnings).length;
-    for (const [name, value] of request.headers) units += name.length + value.length + 2;
-    for (const [name, value] of response.headers) units += name.length + value.length + 2;
-    // Each of the 17 strings is cut at MAX_TEXT units.
-    const bytes = Math.min(units, 17 * MAX_TEXT) * 3;
-    return bytes + 160 + Math.min(request.body.bytes.length, MAX_BODY) + Math.min(response.body.bytes.length, MAX_BODY);
+    this.#input = input;
+    // Concatenated, not JSON: a third of the time for what every exchange writes.
+    this.#fields =
+      cutField(request.method) +
+      cutField(request.url) +
+      cutField(input.dialect) +
+      cutField(input.api) +
+      cutField(outcome.source) +
+      cutField(outcome.ruleId) +
+      cutField(outcome.cassette?.name) +
+      cutField(outcome.reason) +
+      field(outcome.warnings ? JSON.stringify(outcome.warnings.map(cut)) : undefined) +
+      cutField(input.fault) +
+      cutField(input.signature) +
+      cutField(response.statusText) +
+      cutField(charsetOf(request.body)) +
+      cutField(charsetOf(response.body));
+    this.#requestHead = cut(packHeaders(request.headers));
+    // A replayed answer is the same object each time: its headers are packed once.
+    if (response.headers !== this.#lastHeaders) {
+      this.#lastHeaders = response.headers;
+      this.#lastPacked = cut(packHeaders(response.headers));
+    }
+    this.#responseHead = this.#lastPacked;
+    const text = this.#fields.length + this.#requestHead.length + this.#responseHead.length;
+    return 3 * text + 80 + Math.min(request.body.bytes.length, MAX_BODY) + Math.min(response.body.bytes.length, MAX_BODY);
   }
 
-  /** Write `input` at `at` in `slab`; returns where the record ends. */
-  write(slab: Buffer, at: number, id: number, time: number, input: RecordInput): number {
+  /** Write the prepared record at `at` in `slab`; returns where it ends. */
+  write(slab: Buffer, at: number, id: number, time: number): number {
+    const { request, response, outcome } = this.#input!;
     this.#slab = slab;
     this.#at = at;
-    const { request, response, outcome } = input;
     this.#number(id);
     this.#number(time);
     this.#number(outcome.durationMs);
     this.#number(outcome.cassette?.index ?? -1);
     this.#number(response.status);
     this.#byte(outcome.recorded === undefined ? 0 : outcome.recorded ? 1 : 2);
-    this.#string(request.method);
-    this.#string(request.url);
-    this.#string(input.dialect);
-    this.#string(input.api);
-    this.#string(outcome.source);
-    this.#string(outcome.ruleId);
-    this.#string(outcome.cassette?.name);
-    this.#string(outcome.reason);
-    this.#string(outcome.warnings ? JSON.stringify(outcome.warnings) : undefined);
-    this.#string(input.fault);
-    this.#string(input.signature);
-    this.#string(response.statusText);
-    this.#string(packHeaders(request.headers));
+    this.#string(this.#fields);
+    this.#string(this.#requestHead);
     this.#body(request.body);
-    this.#string(packHeaders(response.headers));
+    this.#string(this.#responseHead);
     this.#body(response.body);
-    this.#slab = Buffer.alloc(0);
-    return this.#at;
+    const end = this.#at;
+    this.#slab = EMPTY;
+    this.#input = undefined;
+    return end;
   }
 
   #byte(value: number): void {
@@ -119,23 +159,15 @@ export class RecordWriter {
     this.#at = this.#slab.writeDoubleLE(value, this.#at);
   }
 
-  #string(value: string | undefined): void {
-    if (value === undefined) {
-      this.#at = this.#slab.writeUInt32LE(NONE, this.#at);
-      return;
-    }
-    const length = value.length === 0 ? 0 : this.#slab.write(cut(value), this.#at + 4);
+  #string(value: string): void {
+    const length = value.length === 0 ? 0 : this.#slab.write(value, this.#at + 4);
     this.#slab.writeUInt32LE(length, this.#at);
     this.#at += 4 + length;
   }
 
   #body(body: Body): void {
     const { bytes } = body;
-    // A request body read from the socket decodes itself from its headers: nothing is asked of it
-    // here, so nothing is decoded. Any other body says its charset.
-    const charset = isLazy(body) ? undefined : body.charset;
-    this.#byte(isLazy(body) ? BodyKind.FromHeaders : charset === undefined ? BodyKind.Binary : BodyKind.Charset);
-    if (charset !== undefined) this.#string(charset);
+    this.#byte(isLazy(body) ? BodyKind.FromHeaders : body.charset === undefined ? BodyKind.Binary : BodyKind.Charset);
     this.#at = this.#slab.writeUInt32LE(bytes.length, this.#at);
     const kept = Math.min(bytes.length, MAX_BODY);
     this.#at = this.#slab.writeUInt32LE(kept, this.#at);
@@ -151,28 +183,24 @@ export function readRecord(slab: Buffer, start: number): RecordOutput {
     at += 8;
     return value;
   };
-  const string = (): string | undefined => {
+  const string = (): string => {
     const length = slab.readUInt32LE(at);
     at += 4;
-    if (length === NONE) return undefined;
     const value = slab.toString('utf8', at, at + length);
     at += length;
     return value;
   };
-  const body = (headers: HeaderList): { body: Body; cut?: number } => {
+  const body = (headers: HeaderList, charset: string | undefined): { body: Body; cut?: number } => {
     const kind = slab[at++] as BodyKind;
-    const charset = kind === BodyKind.Charset ? string()! : undefined;
     const full = slab.readUInt32LE(at);
     const kept = slab.readUInt32LE(at + 4);
     at += 8;
     const bytes = Buffer.from(slab.subarray(at, at + kept));
     at += kept;
-    const shown: Body =
-      kind === BodyKind.FromHeaders
-        ? full > kept
-          ? prefixBody(bytes, headers)
-          : makeBody(bytes, headers)
-        : { bytes, charset, text: charset === undefined ? (full === 0 ? '' : undefined) : decodeText(bytes, charset) };
+    let shown: Body;
+    if (kind === BodyKind.FromHeaders) shown = full > kept ? prefixBody(bytes, headers) : makeBody(bytes, headers);
+    else if (kind === BodyKind.Charset && charset !== undefined) shown = { bytes, charset, text: decodeText(bytes, charset) };
+    else shown = { bytes, charset: undefined, text: full === 0 ? '' : undefined };
     return full > kept ? { body: shown, cut: full } : { body: shown };
   };
 
@@ -182,25 +210,14 @@ export function readRecord(slab: Buffer, start: number): RecordOutput {
   const cassetteIndex = number();
   const status = number();
   const recorded = slab[at++];
-  const method = string()!;
-  const url = string()!;
-  const dialect = string()!;
-  const api = string()!;
-  const source = string()! as Outcome['source'];
-  const ruleId = string();
-  const cassetteName = string();
-  const reason = string();
-  const warnings = string();
-  const fault = string();
-  const signature = string();
-  const statusText = string();
-  const requestHeaders = unpackHeaders(string()!);
-  const requestBody = body(requestHeaders);
-  const responseHeaders = unpackHeaders(string()!);
-  const responseBody = body(responseHeaders);
+  const [method, url, dialect, api, source, ruleId, cassetteName, reason, warnings, fault, signature, statusText, requestCharset, responseCharset] = unpackFields(string());
+  const requestHeaders = unpackHeaders(string());
+  const requestBody = body(requestHeaders, requestCharset);
+  const responseHeaders = unpackHeaders(string());
+  const responseBody = body(responseHeaders, responseCharset);
 
   const outcome: Outcome = {
-    source,
+    source: source as Outcome['source'],
     ...(ruleId !== undefined ? { ruleId } : {}),
     ...(cassetteName !== undefined ? { cassette: { name: cassetteName, index: cassetteIndex } } : {}),
     ...(recorded !== 0 ? { recorded: recorded === 1 } : {}),
@@ -211,10 +228,10 @@ export function readRecord(slab: Buffer, start: number): RecordOutput {
   return {
     id,
     at: time,
-    request: { method, url, headers: requestHeaders, body: requestBody.body },
+    request: { method: method!, url: url!, headers: requestHeaders, body: requestBody.body },
     response: { status, ...(statusText !== undefined ? { statusText } : {}), headers: responseHeaders, body: responseBody.body },
-    dialect,
-    api,
+    dialect: dialect!,
+    api: api!,
     outcome,
     ...(fault !== undefined ? { fault } : {}),
     ...(signature !== undefined ? { signature } : {}),

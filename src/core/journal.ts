@@ -89,13 +89,13 @@ export class Journal {
   add(exchange: JournalInput): number {
     const id = this.#next++;
     const at = Date.now();
-    const need = RecordWriter.bound(exchange);
+    const need = this.#writer.prepare(exchange);
     let slab = this.#slabs.at(-1);
     if (!slab || this.#offset + need > slab.bytes.length) slab = this.#advance(need);
     const slot = id % this.#capacity;
     this.#slabOf[slot] = slab;
     this.#startOf[slot] = this.#offset;
-    this.#offset = this.#writer.write(slab.bytes, this.#offset, id, at, exchange);
+    this.#offset = this.#writer.write(slab.bytes, this.#offset, id, at);
     slab.last = id;
     const details = exchange.call && exchange.key ? { call: exchange.call, key: exchange.key } : undefined;
     this.#details[slot] = details;

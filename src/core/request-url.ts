@@ -1,12 +1,15 @@
 // What several steps read from one request, worked out once: its parsed URL, its gateway forms.
-// Kept on the request itself under a non-enumerable symbol (a spread copy, e.g. the redacted
-// request, starts afresh), which is cheaper than a WeakMap on the hot path: a WeakMap entry per
-// request grows its table until the next GC. Read-only: never change what is returned.
+// Kept on the request itself under a symbol, which is cheaper than a WeakMap on the hot path (a
+// WeakMap entry per request grows its table until the next GC), and set by plain assignment:
+// Object.defineProperty went through the runtime on every request. A spread copy (the redacted
+// request) carries the symbol along, so a memo names the request it belongs to, and a copy starts
+// afresh. Read-only: never change what is returned.
 import type { HttpRequest } from './types.js';
 
 const MEMO = Symbol('paymock.request-memo');
 
 interface Memo {
+  readonly owner: HttpRequest;
   url?: URL;
   [slot: symbol]: unknown;
 }
@@ -15,9 +18,9 @@ const fallback = new WeakMap<HttpRequest, Memo>();
 
 function memoOf(request: HttpRequest): Memo {
   const own = (request as { [MEMO]?: Memo })[MEMO];
-  if (own) return own;
-  const memo: Memo = {};
-  if (Object.isExtensible(request)) Object.defineProperty(request, MEMO, { value: memo });
+  if (own !== undefined && own.owner === request) return own;
+  const memo: Memo = { owner: request };
+  if (Object.isExtensible(request)) (request as { [MEMO]?: Memo })[MEMO] = memo;
   else if (fallback.has(request)) return fallback.get(request)!;
   else fallback.set(request, memo);
   return memo;
@@ -40,5 +43,5 @@ export function memoised<T>(request: HttpRequest, slot: symbol, make: () => T): 
 /** Drop what was worked out from a long-lived request (a recorded one), keeping only what comes next. */
 export function forgetDerived(request: HttpRequest): void {
   const memo = (request as { [MEMO]?: Memo })[MEMO] ?? fallback.get(request);
-  if (memo) for (const key of Reflect.ownKeys(memo)) delete memo[key as symbol];
+  if (memo) for (const key of Reflect.ownKeys(memo)) if (key !== 'owner') delete memo[key as symbol];
 }
