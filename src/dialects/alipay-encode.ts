@@ -35,8 +35,10 @@ export function encodeMapiGatewayError(call: Call, error: string): HttpResponse 
  */
 export function encodeMapi(call: Call, business: Record<string, string>, signer: AlipaySigner): { response: HttpResponse; warning?: string } {
   const charset = call.charset ?? 'GBK';
-  const echo = Object.entries(call.params).map(([name, value]) => `<param name="${xmlEscape(name)}">${xmlEscape(value)}</param>`).join('');
-  const fields = Object.keys(business).sort().map((name) => `<${name}>${xmlEscape(business[name]!)}</${name}>`).join('');
+  let echo = '';
+  for (const name in call.params) echo += `<param name="${xmlEscape(name)}">${xmlEscape(call.params[name]!)}</param>`;
+  let fields = '';
+  for (const name of Object.keys(business).sort()) fields += `<${name}>${xmlEscape(business[name]!)}</${name}>`;
   const signType = (call.params.sign_type ?? 'MD5').toUpperCase();
   const content = mapiResponseSignContent(business);
   let sign: string | undefined;

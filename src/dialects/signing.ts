@@ -17,12 +17,15 @@ export interface SignContentOptions {
  * byte order, so `_input_charset` sorts first. Never `localeCompare`: it ignores `_`.
  */
 export function signContent(params: Record<string, string>, options: SignContentOptions): string {
-  return Object.keys(params)
-    .filter((key) => !options.exclude.includes(key))
-    .filter((key) => !(options.dropEmpty && params[key] === ''))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((key) => `${key}=${params[key]}`)
-    .join('&');
+  // Array#sort without a comparator compares UTF-16 code units, exactly as `a < b` does, without
+  // calling back into JS for each comparison. One pass builds the text.
+  let content = '';
+  for (const key of Object.keys(params).sort()) {
+    const value = params[key]!;
+    if ((options.dropEmpty && value === '') || options.exclude.includes(key)) continue;
+    content += content === '' ? `${key}=${value}` : `&${key}=${value}`;
+  }
+  return content;
 }
 
 /** Legacy mapi requests: sign and sign_type are not signed, empty values are dropped (§2.1). */
