@@ -100,7 +100,7 @@ export class Journal {
     const details = exchange.call && exchange.key ? { call: exchange.call, key: exchange.key } : undefined;
     this.#details[slot] = details;
     if (id - this.#first >= this.#capacity) this.#first = id - this.#capacity + 1;
-    if (this.#events.listenerCount('entry') > 0) this.#events.emit('entry', new Entry({ ...exchange, id, at }, this.#views, details));
+    if (this.#events.listenerCount('entry') > 0) this.#events.emit('entry', new Entry({ id, at, ...exchange }, this.#views, details));
     return id;
   }
 
