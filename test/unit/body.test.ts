@@ -57,3 +57,13 @@ test('GB-family text encodes to the same bytes as iconv-lite, ASCII runs copied 
     }
   }
 });
+
+test('form escapes: malformed ones stay as they are, and a decoded part is the same from the cache', () => {
+  assert.deepEqual(parseForm('a=100%&b=%zz%4&c=%41%6a+%2B'), [['a', '100%'], ['b', '%zz%4'], ['c', 'Aj +']]);
+  const escaped = iconv.encode('基准测试订单', 'gbk').toString('hex').replace(/(..)/g, '%$1').toUpperCase();
+  const first = parseForm(`subject=${escaped}`, 'GBK');
+  const again = parseForm(`subject=${escaped}`, 'GBK');
+  assert.deepEqual(first, [['subject', '基准测试订单']]);
+  assert.deepEqual(again, first);
+  assert.notEqual(parseForm(`subject=${escaped}`, 'utf-8')[0]![1], '基准测试订单', 'cached per charset');
+});
