@@ -8,9 +8,14 @@
 // change does. Example: what the 1,000-entry journal costs in replay:
 //   npx tsx bench/compare.ts replay '{}' '{"journalSize":1}'
 // `BENCH_CHILD_ARGS` (node flags for every child, see children.ts) applies to all three servers.
-import { mkdtemp, rm } from 'node:fs/promises';
+// `COMPARE_B_REF=<git ref>` runs B from that commit instead (a temporary git worktree, removed at
+// the end), to compare two versions of the code: what a change is worth, side by side. Example:
+//   COMPARE_B_REF=HEAD~1 npx tsx bench/compare.ts replay '{}' '{}'
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PaymockOptions } from '../src/index.js';
 import { writeLegacyCassette } from './cassette-gen.js';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
@@ -67,16 +72,43 @@ async function setUp(kind: Kind, dir: string): Promise<Setup> {
   }
 }
 
+type Starter = Pick<typeof import('./children.js'), 'startChild' | 'killAllChildren'>;
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The bench's own child starter, or the one of a checkout of `ref` (with this one's node_modules). */
+async function starterFor(ref: string | undefined, dir: string): Promise<{ starter: Starter; label: string; remove: () => void }> {
+  if (!ref) return { starter: { startChild, killAllChildren }, label: 'B', remove: () => undefined };
+  const tree = path.join(dir, 'b-tree');
+  try {
+    execFileSync('git', ['worktree', 'add', '--detach', tree, ref], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+  } catch {
+    throw new Error(`COMPARE_B_REF=${ref}: git could not check that out (not a commit of this repository?)`);
+  }
+  const remove = () => execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+  try {
+    await symlink(path.join(PROJECT_ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+    const starter = (await import(pathToFileURL(path.join(tree, 'bench', 'children.ts')).href)) as Starter;
+    const commit = execFileSync('git', ['rev-parse', '--short', ref], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    return { starter, label: `B@${commit}`, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   const [kindArg, optionsA, optionsB, roundsArg, secondsArg] = process.argv.slice(2);
   if (!KINDS.includes(kindArg as Kind)) throw new Error(`usage: compare.ts <${KINDS.join('|')}> '<options A as JSON>' '<options B as JSON>' [rounds] [seconds]`);
   const rounds = Number(roundsArg ?? 6);
   const seconds = Number(secondsArg ?? 3);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'paymock-compare-'));
+  let other: Awaited<ReturnType<typeof starterFor>> | undefined;
   try {
+    other = await starterFor(process.env.COMPARE_B_REF, dir);
     const { baseline, options, workload, prepare } = await setUp(kindArg as Kind, dir);
     const a = await startChild('A', { kind: 'paymock', options: { ...options, ...parseOptions(optionsA, 'A') } });
-    const b = await startChild('B', { kind: 'paymock', options: { ...options, ...parseOptions(optionsB, 'B') } });
+    const b = await other.starter.startChild(other.label, { kind: 'paymock', options: { ...options, ...parseOptions(optionsB, 'B') } });
     for (const server of [a, b]) await prepare?.(server);
     const cpu = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
     const rate = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
@@ -97,7 +129,7 @@ async function main(): Promise<void> {
         rate.get(server)!.push(measured.reqPerSec);
       }
       const last = (server: ServerChild) => cpu.get(server)!.at(-1)!;
-      console.log(`round ${round}: CPU us/req ${baseline.name} ${last(baseline).toFixed(1)}, A ${last(a).toFixed(1)} (${(last(a) / last(baseline)).toFixed(2)}x), B ${last(b).toFixed(1)} (${(last(b) / last(baseline)).toFixed(2)}x)`);
+      console.log(`round ${round}: CPU us/req ${baseline.name} ${last(baseline).toFixed(1)}, A ${last(a).toFixed(1)} (${(last(a) / last(baseline)).toFixed(2)}x), ${b.name} ${last(b).toFixed(1)} (${(last(b) / last(baseline)).toFixed(2)}x)`);
     }
     const ratio = (server: ServerChild) => median(cpu.get(server)!.map((value, i) => value / cpu.get(baseline)![i]!));
     for (const server of [baseline, a, b]) {
@@ -106,6 +138,8 @@ async function main(): Promise<void> {
     }
   } finally {
     killAllChildren();
+    other?.starter.killAllChildren();
+    other?.remove();
     await rm(dir, { recursive: true, force: true });
   }
 }
