@@ -7,7 +7,7 @@ import { decodeText, isLazy, makeBody, prefixBody } from './body.js';
 import type { Body, HeaderList, HttpRequest, HttpResponse, Outcome } from './types.js';
 
 /** The longest body kept; a longer one keeps its first MAX_BODY bytes and its length. */
-export const MAX_BODY = 64 * 1024;
+const MAX_BODY = 64 * 1024;
 /** The longest string field kept, in UTF-16 units (a URL, a reason, a header block). */
 const MAX_TEXT = 64 * 1024;
 
