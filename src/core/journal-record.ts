@@ -4,6 +4,7 @@
 // bodies their bytes (the first MAX_BODY of them) and how to see them as text again: from the
 // headers, as a request body is, or in the charset the answer was made in.
 import { decodeText, isLazy, makeBody, prefixBody } from './body.js';
+import { fromRaw } from './headers.js';
 import type { Body, HeaderList, HttpRequest, HttpResponse, Outcome } from './types.js';
 
 /** The longest body kept; a longer one keeps its first MAX_BODY bytes and its length. */
@@ -45,13 +46,6 @@ function packHeaders(headers: HeaderList): string {
   let packed = '';
   for (const [name, value] of headers) packed += `${name}\n${value}\n`;
   return packed;
-}
-
-function unpackHeaders(packed: string): HeaderList {
-  const parts = packed.split('\n');
-  const headers: HeaderList = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i]!, parts[i + 1]!]);
-  return headers;
 }
 
 /** One string field: `-` when absent, else its length in UTF-16 units, `:` and itself. */
@@ -211,9 +205,9 @@ export function readRecord(slab: Buffer, start: number): RecordOutput {
   const status = number();
   const recorded = slab[at++];
   const [method, url, dialect, api, source, ruleId, cassetteName, reason, warnings, fault, signature, statusText, requestCharset, responseCharset] = unpackFields(string());
-  const requestHeaders = unpackHeaders(string());
+  const requestHeaders = fromRaw(string().split('\n'));
   const requestBody = body(requestHeaders, requestCharset);
-  const responseHeaders = unpackHeaders(string());
+  const responseHeaders = fromRaw(string().split('\n'));
   const responseBody = body(responseHeaders, responseCharset);
 
   const outcome: Outcome = {
