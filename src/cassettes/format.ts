@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { fromStored, toStored } from '../core/body.js';
 import { makeKey } from '../core/match-key.js';
+import type { Releasable, WorkingSet } from './working-set.js';
 import type { Body, DialectName, HeaderList, HttpRequest, HttpResponse, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
 
 /** Bumped when the file format changes incompatibly; newer files are refused, never rewritten. */
@@ -152,57 +153,95 @@ function fromStoredNotification(stored: StoredNotification): RecordedNotificatio
   return { receivedAt: stored.receivedAt, headers: headerList(stored.headers), body: fromStored(stored.body) };
 }
 
+/** A stored interaction read back from its cassette file whenever it is made (raw-interaction.ts). */
+export interface RereadInteraction extends StoredInteraction {
+  /** Its size in the file: what a working set budgets. */
+  readonly size: number;
+  /** Drop the parse that was read (it is read again when needed). */
+  forget(): void;
+}
+
+/** What an interaction is made of once it is used. */
+interface Made {
+  readonly recordedAt: string;
+  readonly latencyMs: number;
+  readonly request: HttpRequest;
+  readonly response: HttpResponse;
+  readonly notifications: readonly RecordedNotification[] | undefined;
+}
+
 /**
- * An interaction over its stored form, built up as it is read: loading a large cassette makes
- * only the keys, and a request, response or notification is made (and its stored form parsed,
- * see raw-interaction.ts) the first time something reads it. The objects are kept once made, so
- * each has one identity (the dialects cache per request object).
+ * An interaction over its stored form, made when it is first used: loading a large cassette makes
+ * only the keys, and the request, response and notifications are made together (and the stored
+ * form parsed, see raw-interaction.ts) the first time something reads one of them. What is made
+ * is kept, so each has one identity while kept (the dialects cache per request object). One read
+ * back from its file is kept in the cassette's working set, which may let it go again.
  */
-class StoredBackedInteraction implements Interaction {
+class StoredBackedInteraction implements Interaction, Releasable {
   readonly #stored: StoredInteraction;
-  #request: HttpRequest | undefined;
-  #response: HttpResponse | undefined;
-  #notifications: RecordedNotification[] | undefined;
+  readonly #workingSet: WorkingSet | undefined;
+  #made: Made | undefined;
   readonly dialect: DialectName;
   readonly api: string;
   key: MatchKey;
 
-  constructor(stored: StoredInteraction) {
+  constructor(stored: StoredInteraction, workingSet: WorkingSet | undefined) {
     this.#stored = stored;
+    this.#workingSet = workingSet;
     this.dialect = stored.dialect as DialectName;
     this.api = stored.api;
     // Shared, not copied (makeKey freezes it): one object fewer per interaction of a large cassette.
     this.key = makeKey(stored.key.fields);
   }
 
+  #make(): Made {
+    if (this.#made) return this.#made;
+    const { recordedAt, latencyMs, request, response, notifications } = this.#stored;
+    this.#made = {
+      recordedAt,
+      latencyMs,
+      request: { method: request.method, url: request.url, headers: headerList(request.headers), body: fromStored(request.body) },
+      response: { status: response.status, ...(response.statusText !== undefined ? { statusText: response.statusText } : {}), headers: headerList(response.headers), body: fromStored(response.body) },
+      notifications: notifications?.length ? notifications.map(fromStoredNotification) : undefined,
+    };
+    if (this.#workingSet) {
+      const reread = this.#stored as RereadInteraction;
+      // What was made holds what it needs of the parse.
+      reread.forget();
+      this.#workingSet.keep(this, reread.size);
+    }
+    return this.#made;
+  }
+
+  release(): void {
+    this.#made = undefined;
+  }
+
   get recordedAt(): string {
-    return this.#stored.recordedAt;
+    return this.#make().recordedAt;
   }
 
   get latencyMs(): number {
-    return this.#stored.latencyMs;
+    return this.#make().latencyMs;
   }
 
   get request(): HttpRequest {
-    if (this.#request) return this.#request;
-    const { method, url, headers, body } = this.#stored.request;
-    return (this.#request = { method, url, headers: headerList(headers), body: fromStored(body) });
+    return this.#make().request;
   }
 
   get response(): HttpResponse {
-    if (this.#response) return this.#response;
-    const { status, statusText, headers, body } = this.#stored.response;
-    return (this.#response = { status, ...(statusText !== undefined ? { statusText } : {}), headers: headerList(headers), body: fromStored(body) });
+    return this.#make().response;
   }
 
   get notifications(): readonly RecordedNotification[] | undefined {
-    const stored = this.#stored.notifications;
-    if (!stored?.length) return undefined;
-    return (this.#notifications ??= stored.map(fromStoredNotification));
+    return this.#make().notifications;
   }
 }
 
 /** The interaction a stored one describes; its key from the stored fields (replace it to recompute). */
-export function fromStoredInteraction(stored: StoredInteraction): Interaction & { key: MatchKey } {
-  return new StoredBackedInteraction(stored);
+export function fromStoredInteraction(stored: StoredInteraction): Interaction & { key: MatchKey };
+/** One read back from its file, kept made in `workingSet` while it is used. */
+export function fromStoredInteraction(stored: RereadInteraction, workingSet: WorkingSet): Interaction & { key: MatchKey };
+export function fromStoredInteraction(stored: StoredInteraction, workingSet?: WorkingSet): Interaction & { key: MatchKey } {
+  return new StoredBackedInteraction(stored, workingSet);
 }

@@ -4,7 +4,7 @@
 // (one pread from the file descriptor held since the load: the same file even after a rewrite
 // renamed another over its path; appends never touch bytes before the old end) and parsed.
 import { closeSync, readSync } from 'node:fs';
-import type { StoredInteraction } from './format.js';
+import type { RereadInteraction, StoredInteraction } from './format.js';
 
 type Key = StoredInteraction['key'];
 
@@ -38,19 +38,24 @@ export class CassetteSource {
     closeWhenGone.unregister(this);
   }
 
-  read(start: number, end: number): Buffer {
-    const bytes = Buffer.allocUnsafe(end - start);
+  /** Bytes `start` to `end` as UTF-8 text, read into one buffer reused by every read. */
+  text(start: number, end: number): string {
+    const length = end - start;
+    if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.length * 2));
     let filled = 0;
-    while (filled < bytes.length) {
-      const read = readSync(this.#fd, bytes, filled, bytes.length - filled, start + filled);
+    while (filled < length) {
+      const read = readSync(this.#fd, scratch, filled, length - filled, start + filled);
       if (read === 0) throw new Error(`cassette file ended before byte ${end}: was it changed while paymock had it open?`);
       filled += read;
     }
-    return bytes;
+    return scratch.toString('utf8', 0, length);
   }
 }
 
-export class RawStoredInteraction implements StoredInteraction {
+/** Where reads land before they become text: one buffer, grown to the largest interaction read. */
+let scratch = Buffer.allocUnsafeSlow(64 << 10);
+
+export class RawStoredInteraction implements RereadInteraction {
   readonly #source: CassetteSource;
   readonly #start: number;
   readonly #end: number;
@@ -69,13 +74,21 @@ export class RawStoredInteraction implements StoredInteraction {
     this.api = checked.api;
   }
 
-  #value(): StoredInteraction {
-    return (this.#parsed ??= JSON.parse(this.#source.read(this.#start, this.#end).toString('utf8')) as StoredInteraction);
+  #read(): StoredInteraction {
+    return JSON.parse(this.#source.text(this.#start, this.#end)) as StoredInteraction;
   }
 
-  /** Drop what reading it made (it is read again when needed): for a look taken only once. */
+  #value(): StoredInteraction {
+    return (this.#parsed ??= this.#read());
+  }
+
+  /** Drop what reading it made (it is read again when needed). */
   forget(): void {
     this.#parsed = undefined;
+  }
+
+  get size(): number {
+    return this.#end - this.#start;
   }
 
   get key(): Key {
@@ -106,8 +119,8 @@ export class RawStoredInteraction implements StoredInteraction {
     return this.#value().notifications;
   }
 
-  /** The object as the file has it, fields in the same order (the key as it now is). */
+  /** The object as the file has it, fields in the same order (the key as it now is). Not kept: a rewrite reads them all. */
   toJSON(): StoredInteraction {
-    return { ...this.#value(), key: this.#key };
+    return { ...(this.#parsed ?? this.#read()), key: this.#key };
   }
 }

@@ -6,6 +6,7 @@ import type { Answer, Call, Dialect, HttpRequest, Interaction, MatchKey, Recorde
 import { fromStoredInteraction, toStoredInteraction, type StoredInteraction } from './format.js';
 import { RawStoredInteraction } from './raw-interaction.js';
 import { ReplayIndex } from './replay-index.js';
+import { WorkingSet } from './working-set.js';
 import { openCassette, type CassetteStore } from './store.js';
 
 export interface CassetteSummary {
@@ -16,21 +17,31 @@ export interface CassetteSummary {
   readonly unused: number[];
 }
 
+/**
+ * How much of a large cassette is kept made while it is replayed, in bytes of the file: about
+ * 16,000 interactions of the legacy Alipay kind (some 80 MB of heap). A smaller cassette is kept whole.
+ */
+export const WORKING_SET_BYTES = 32 << 20;
+
 export class CassetteSession {
   readonly #store: CassetteStore;
+  readonly #workingSet: WorkingSet;
+  /** An interaction a notification replaced, and what replaced it. */
+  readonly #replaced = new WeakMap<Interaction, Interaction>();
   #live: Interaction[] = [];
   #index = new ReplayIndex();
   #loaded: number;
 
-  private constructor(store: CassetteStore, dialects: readonly Dialect[], keys: string | undefined) {
+  private constructor(store: CassetteStore, dialects: readonly Dialect[], keys: string | undefined, workingSetBytes: number) {
     this.#store = store;
+    this.#workingSet = new WorkingSet(workingSetBytes);
     // The stored keys are used as they are when the file says they were computed the way this
     // paymock computes them (key-signature.ts); otherwise each is recomputed from the recorded
     // request, so a change in what matching ignores applies to old cassettes too.
     const reuse = keys !== undefined && store.keys === keys;
     const recomputed: Array<StoredInteraction['key']> = [];
     for (const stored of store.interactions) {
-      const interaction = fromStoredInteraction(stored);
+      const interaction = stored instanceof RawStoredInteraction ? fromStoredInteraction(stored, this.#workingSet) : fromStoredInteraction(stored);
       if (!reuse) {
         // Worked out on a throwaway copy, so an interaction left in the file stays there.
         const { request } = fromStoredInteraction(stored);
@@ -69,10 +80,12 @@ export class CassetteSession {
       durable?: boolean;
       /** This paymock's key signature (keySignature(config.match)); without it keys are always recomputed. */
       keys?: string;
+      /** What is kept made of interactions read back from the file (default WORKING_SET_BYTES). */
+      workingSetBytes?: number;
     },
     dialects: readonly Dialect[],
   ): Promise<CassetteSession> {
-    return new CassetteSession(await openCassette(options.dir, options.name, options), dialects, options.keys);
+    return new CassetteSession(await openCassette(options.dir, options.name, options), dialects, options.keys, options.workingSetBytes ?? WORKING_SET_BYTES);
   }
 
   get name(): string {
@@ -123,9 +136,9 @@ export class CassetteSession {
 
   /** Where an interaction is now (a deletion shifts indexes; a notification replaces the object). */
   #indexOf(interaction: Interaction): number {
-    const index = this.#live.indexOf(interaction);
-    if (index >= 0) return index;
-    return this.#live.findIndex((live) => live.request === interaction.request);
+    let current: Interaction | undefined = interaction;
+    while (this.#replaced.has(current)) current = this.#replaced.get(current)!;
+    return this.#live.indexOf(current);
   }
 
   /** The interaction as it is now: notifications attached since, or undefined once deleted. */
@@ -145,6 +158,7 @@ export class CassetteSession {
     const { recordedAt, latencyMs, dialect, api, key, request, response } = interaction;
     const updated: Interaction = { recordedAt, latencyMs, dialect, api, key, request, response, notifications: [...(interaction.notifications ?? []), notification] };
     this.#live[index] = updated;
+    this.#replaced.set(interaction, updated);
     this.#store.update(index, toStoredInteraction(updated));
     return updated;
   }
@@ -156,6 +170,11 @@ export class CassetteSession {
   /** Flush and release the cassette's write lock. */
   close(): Promise<void> {
     return this.#store.close();
+  }
+
+  /** Interactions read back from the file and kept made, and their bytes in it. */
+  get workingSet(): { interactions: number; bytes: number } {
+    return this.#workingSet.size;
   }
 
   summary(): CassetteSummary {

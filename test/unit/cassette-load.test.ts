@@ -162,3 +162,38 @@ test('stored keys are used as they are when the key signature matches, recompute
   assert.equal(rewritten.keys, 'v0:other', 'the header follows the keys now in the file');
   assert.deepEqual(rewritten.interactions.map((interaction) => interaction.key.fields), [realKey.fields, realKey.fields]);
 });
+
+test('a large cassette keeps made only what fits its working set, and replays the same bytes after letting go', async (t) => {
+  const dir = await tempDir(t);
+  const all = [0, 1, 2, 3].map((i) => stored(i));
+  await writeFile(path.join(dir, 'w.json'), cassetteText({ ...emptyCassette('w'), keys: keySignature({}), interactions: all }));
+  // Room for two of them (each is about as long as the next in the file).
+  const size = Math.max(...(await loadCassetteFile(path.join(dir, 'w.json')))!.data.interactions.map((raw) => (raw as RawStoredInteraction).size));
+  const session = await CassetteSession.open({ dir, name: 'w', flushIntervalMs: 10_000, mustExist: true, onError: (e) => assert.fail(e), keys: keySignature({}), workingSetBytes: 2 * size + 2 }, [httpDialect]);
+  const answered = (i: number) => {
+    const live = session.interactions[i]!;
+    const answer = session.answer(live.key, httpDialect.decode(live.request), live.request, httpDialect);
+    assert.ok(answer, `interaction ${i} answers`);
+    return answer.response.body.bytes;
+  };
+  const first = all.map((_, i) => answered(i));
+  assert.deepEqual(first[3], iconv.encode(`<r>${TRICKY.replace(/\u0001/, '')} 3</r>`, 'GBK'));
+  assert.equal(session.workingSet.interactions, 2, 'the two made last are kept');
+  assert.ok(session.workingSet.bytes <= 2 * size + 2);
+  const made = session.interactions[3]!.request;
+  assert.equal(session.interactions[3]!.request, made, 'one identity while kept');
+  assert.notEqual(session.interactions[0]!.request, made);
+  all.forEach((_, i) => assert.deepEqual(answered(i), first[i], `interaction ${i} again, read back from the file`));
+  // A notification attached to an interaction that was let go and made again: found, not lost.
+  const old = session.interactions[1]!;
+  const notification = { receivedAt: new Date(5000).toISOString(), headers: [['Content-Type', 'application/x-www-form-urlencoded']] as Array<[string, string]>, body: textBody('notify_id=1') };
+  const updated = session.attachNotification(old, notification);
+  assert.equal(updated?.notifications?.length, 1);
+  for (let i = 0; i < 4; i++) answered(i);
+  assert.equal(session.current(old), updated, 'the interaction as it now is');
+  assert.equal(session.attachNotification(old, notification)?.notifications?.length, 2);
+  await session.close();
+  const written = JSON.parse(await readFile(path.join(dir, 'w.json'), 'utf8')) as { interactions: StoredInteraction[] };
+  assert.equal(written.interactions[1]!.notifications?.length, 2);
+  assert.deepEqual(plain(written.interactions[2]), plain(all[2]), 'the others written back as they were');
+});
