@@ -8,6 +8,7 @@
 // change does. Example: what the 1,000-entry journal costs in replay:
 //   npx tsx bench/compare.ts replay '{}' '{"journalSize":1}'
 // `BENCH_CHILD_ARGS` (node flags for every child, see children.ts) applies to all three servers.
+// `COMPARE_TRADES=<n>` sets how many trades the `random` kind's cassette holds (10,000 by default).
 // `COMPARE_B_REF=<git ref>` runs B from that commit instead (a temporary git worktree, removed at
 // the end), to compare two versions of the code: what a change is worth, side by side. Example:
 //   COMPARE_B_REF=HEAD~1 npx tsx bench/compare.ts replay '{}' '{}'
@@ -28,7 +29,8 @@ import { paymockOptions, type BenchContext } from './scenarios/types.js';
 import { ALIPAY_FIXTURE, randomWorkload, type Workload } from './workload.js';
 
 const SHAPE = { connections: 50, pipelining: 1 } as const;
-const RANDOM_TRADES = 10_000;
+/** Trades in the `random` kind's cassette; COMPARE_TRADES=100000 for the large one. */
+const RANDOM_TRADES = Number(process.env.COMPARE_TRADES ?? 10_000);
 const SEED = 0x5eed;
 const KINDS = ['replay', 'random', 'passthrough', 'mock-md5'] as const;
 type Kind = (typeof KINDS)[number];

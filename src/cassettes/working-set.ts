@@ -1,7 +1,7 @@
 // What a large cassette keeps made. An interaction left in its file (raw-interaction.ts) is read,
 // parsed and made (bodies encoded, recorded call decoded) the first time it is replayed, and kept
 // made while it is replayed again. Kept without a bound, a 100,000-interaction cassette replayed
-// with random keys grew past 1 GB; here what is kept is bounded by the interactions' size in the
+// with random keys grew past 1 GB of RSS; here what is kept is bounded by the interactions' size in the
 // file, and the one made longest ago is let go first (it is read again if it is needed again).
 
 export interface Releasable {
