@@ -40,9 +40,11 @@ export function stateRoutes(context: AdminContext): Router {
       startedAt: context.startedAt,
       counts: context.counts(),
       journal: context.journal.size,
+      // Its memory: bounded by journalSize x 32 KB (journal.ts).
+      journalBytes: context.journal.bytes,
       rules: context.rules.rules.length,
       trades: context.sandbox.trades().length,
-      cassette: cassette ? { name: cassette.name, loaded: cassette.loaded, recorded: cassette.recorded } : null,
+      cassette: cassette ? { name: cassette.name, loaded: cassette.loaded, recorded: cassette.recorded, workingSet: cassette.workingSet } : null,
       tls: context.tls(),
     });
   });

@@ -15,6 +15,8 @@ export interface CassetteSummary {
   readonly loaded: number;
   readonly recorded: number;
   readonly unused: number[];
+  /** Interactions read back from the file and kept made, and their bytes in it (working-set.ts). */
+  readonly workingSet: { interactions: number; bytes: number };
 }
 
 /**
@@ -173,11 +175,6 @@ export class CassetteSession {
     return this.#store.close();
   }
 
-  /** Interactions read back from the file and kept made, and their bytes in it. */
-  get workingSet(): { interactions: number; bytes: number } {
-    return this.#workingSet.size;
-  }
-
   summary(): CassetteSummary {
     return {
       name: this.name,
@@ -185,6 +182,7 @@ export class CassetteSession {
       loaded: this.#loaded,
       recorded: this.#store.appended,
       unused: this.#index.unused(this.#loaded),
+      workingSet: this.#workingSet.size,
     };
   }
 }

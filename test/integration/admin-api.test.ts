@@ -28,6 +28,8 @@ test('health, the journal with filters, verify, and the sandbox', async (t) => {
   const health = await api.get('/__paymock/health').expect(200);
   assert.equal(health.body.mode, 'mock');
   assert.deepEqual(health.body.counts, { rule: 0, cassette: 0, default: 2, upstream: 0, miss: 1 });
+  assert.equal(health.body.journal, 3);
+  assert.ok(health.body.journalBytes >= 1 << 20, `the journal's slabs: ${health.body.journalBytes} bytes`);
 
   const journal = await api.get('/__paymock/journal').query({ source: 'default' }).expect(200);
   assert.equal(journal.body.entries.length, 2);

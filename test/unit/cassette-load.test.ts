@@ -178,8 +178,8 @@ test('a large cassette keeps made only what fits its working set, and replays th
   };
   const first = all.map((_, i) => answered(i));
   assert.deepEqual(first[3], iconv.encode(`<r>${TRICKY.replace(/\u0001/, '')} 3</r>`, 'GBK'));
-  assert.equal(session.workingSet.interactions, 2, 'the two made last are kept');
-  assert.ok(session.workingSet.bytes <= 2 * size + 2);
+  assert.equal(session.summary().workingSet.interactions, 2, 'the two made last are kept');
+  assert.ok(session.summary().workingSet.bytes <= 2 * size + 2);
   const made = session.interactions[3]!.request;
   assert.equal(session.interactions[3]!.request, made, 'one identity while kept');
   assert.notEqual(session.interactions[0]!.request, made);
