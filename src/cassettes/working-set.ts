@@ -3,6 +3,7 @@
 // made while it is replayed again. Kept without a bound, a 100,000-interaction cassette replayed
 // with random keys grew past 1 GB of RSS. Here what is kept is bounded by the interactions' size
 // in the file, and the one made longest ago is let go first (read again if it is needed again).
+
 export interface Releasable {
   /** Drop what was made; the next use makes it again. */
   release(): void;
