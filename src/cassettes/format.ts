@@ -197,11 +197,13 @@ class StoredBackedInteraction implements Interaction, Releasable {
   #make(): Made {
     if (this.#made) return this.#made;
     const { recordedAt, latencyMs, request, response, notifications } = this.#stored;
+    // Kept in a working set, many are kept: bodies then keep their bytes, not their text as well.
+    const textOnce = this.#workingSet !== undefined;
     this.#made = {
       recordedAt,
       latencyMs,
-      request: { method: request.method, url: request.url, headers: headerList(request.headers), body: fromStored(request.body) },
-      response: { status: response.status, ...(response.statusText !== undefined ? { statusText: response.statusText } : {}), headers: headerList(response.headers), body: fromStored(response.body) },
+      request: { method: request.method, url: request.url, headers: headerList(request.headers), body: fromStored(request.body, textOnce) },
+      response: { status: response.status, ...(response.statusText !== undefined ? { statusText: response.statusText } : {}), headers: headerList(response.headers), body: fromStored(response.body, textOnce) },
       notifications: notifications?.length ? notifications.map(fromStoredNotification) : undefined,
     };
     if (this.#workingSet) {

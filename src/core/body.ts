@@ -201,10 +201,43 @@ class StoredTextBody implements Body {
   }
 }
 
-export function fromStored(stored: StoredBody): Body {
+/**
+ * A body of an interaction read back from a large cassette (cassettes/working-set.ts): once its
+ * bytes are made its text is let go, and decoded from them again if something asks. Replay sends
+ * bytes, so a kept reply holds its encoded bytes (off the V8 heap) and not also a copy as text.
+ * Stored text round-trips byte for byte (StoredBody), so the text decoded again is the same.
+ */
+class TextOnceBody implements Body {
+  readonly charset: string;
+  #text: string | undefined;
+  #bytes: Buffer | undefined;
+
+  constructor(text: string, charset: string) {
+    this.#text = text;
+    this.charset = charset;
+  }
+
+  get bytes(): Buffer {
+    if (this.#bytes) return this.#bytes;
+    this.#bytes = encodeText(this.#text!, this.charset);
+    this.#text = undefined;
+    return this.#bytes;
+  }
+
+  get text(): string {
+    return this.#text ?? decodeText(this.#bytes!, this.charset);
+  }
+
+  toJSON(): Body {
+    return { bytes: this.bytes, charset: this.charset, text: this.text };
+  }
+}
+
+/** `textOnce`: the text is let go once the bytes are made (TextOnceBody). */
+export function fromStored(stored: StoredBody, textOnce = false): Body {
   if ('base64' in stored) return { bytes: Buffer.from(stored.base64, 'base64'), charset: undefined, text: undefined };
   const known = isKnownCharset(stored.charset);
   // An unknown charset fails here, as the cassette loads, not at the first replay.
   if (!known || stored.text === '') return { bytes: encodeText(stored.text, stored.charset), charset: stored.charset, text: stored.text };
-  return new StoredTextBody(stored.text, stored.charset);
+  return textOnce ? new TextOnceBody(stored.text, stored.charset) : new StoredTextBody(stored.text, stored.charset);
 }

@@ -114,6 +114,12 @@ test('stored bodies are encoded on first use, to the same bytes as iconv gives',
     assert.equal(body.charset, charset);
     assert.deepEqual(body.bytes, encodeText(text, charset));
     assert.equal(body.bytes, body.bytes, 'encoded once');
+    // Kept in a working set: the text is let go once the bytes are made, and decoded again the same.
+    const once = fromStored({ charset, text }, true);
+    assert.equal(once.text, text);
+    assert.deepEqual(once.bytes, encodeText(text, charset));
+    assert.equal(once.text, text, `${charset}: the same text again, from the bytes`);
+    assert.equal(once.charset, charset);
   }
   assert.throws(() => fromStored({ charset: 'no-such-charset', text: 'x' }), 'an unknown charset fails as the cassette loads');
 });
