@@ -193,6 +193,9 @@ function readStats(): ChildStats {
 function main(): void {
   // Orphaned by a crashed parent: nothing would ever stop us otherwise.
   process.on('disconnect', () => process.exit());
+  // Stopped by the parent (ServerChild.stop): exit normally, so that node flags given through
+  // BENCH_CHILD_ARGS (--cpu-prof, --heap-prof) write their files.
+  process.on('SIGTERM', () => process.exit());
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stats') send({ type: 'stats', stats: readStats() });
     if (message.type === 'stop') {
