@@ -21,7 +21,7 @@ export interface CassetteSummary {
 
 /**
  * How much of a large cassette is kept made while it is replayed, in bytes of the file. A legacy
- * Alipay interaction takes about 2 KB in the file and, once replayed, about 2 KB of heap (its
+ * Alipay interaction takes about 2 KB in the file and, once replayed, about 2.5 KB of heap (its
  * bodies as bytes, off the heap): this keeps some 128,000 of them. A smaller cassette is kept whole.
  */
 export const WORKING_SET_BYTES = 256 << 20;
