@@ -180,47 +180,28 @@ export function toStored(body: Body): StoredBody {
 
 /**
  * A body from a cassette: its bytes are encoded on first use. Loading a large cassette encodes
- * nothing, and only what is replayed ever holds its bytes.
+ * nothing, and only what is replayed ever holds its bytes. With `textOnce` (an interaction kept in
+ * a large cassette's working set, cassettes/working-set.ts) the text is let go once the bytes are
+ * made, and decoded from them again if something asks: replay sends bytes, so a kept reply holds
+ * its bytes (off the V8 heap) and not also a copy as text. Stored text round-trips byte for byte
+ * (StoredBody), so the text decoded again is the same.
  */
 class StoredTextBody implements Body {
   readonly charset: string;
-  readonly text: string;
-  #bytes: Buffer | undefined;
-
-  constructor(text: string, charset: string) {
-    this.text = text;
-    this.charset = charset;
-  }
-
-  get bytes(): Buffer {
-    return (this.#bytes ??= encodeText(this.text, this.charset));
-  }
-
-  toJSON(): Body {
-    return { bytes: this.bytes, charset: this.charset, text: this.text };
-  }
-}
-
-/**
- * A body of an interaction read back from a large cassette (cassettes/working-set.ts): once its
- * bytes are made its text is let go, and decoded from them again if something asks. Replay sends
- * bytes, so a kept reply holds its encoded bytes (off the V8 heap) and not also a copy as text.
- * Stored text round-trips byte for byte (StoredBody), so the text decoded again is the same.
- */
-class TextOnceBody implements Body {
-  readonly charset: string;
+  readonly #textOnce: boolean;
   #text: string | undefined;
   #bytes: Buffer | undefined;
 
-  constructor(text: string, charset: string) {
+  constructor(text: string, charset: string, textOnce: boolean) {
     this.#text = text;
     this.charset = charset;
+    this.#textOnce = textOnce;
   }
 
   get bytes(): Buffer {
     if (this.#bytes) return this.#bytes;
     this.#bytes = encodeText(this.#text!, this.charset);
-    this.#text = undefined;
+    if (this.#textOnce) this.#text = undefined;
     return this.#bytes;
   }
 
@@ -233,11 +214,11 @@ class TextOnceBody implements Body {
   }
 }
 
-/** `textOnce`: the text is let go once the bytes are made (TextOnceBody). */
+/** `textOnce`: the text is let go once the bytes are made (StoredTextBody). */
 export function fromStored(stored: StoredBody, textOnce = false): Body {
   if ('base64' in stored) return { bytes: Buffer.from(stored.base64, 'base64'), charset: undefined, text: undefined };
   const known = isKnownCharset(stored.charset);
   // An unknown charset fails here, as the cassette loads, not at the first replay.
   if (!known || stored.text === '') return { bytes: encodeText(stored.text, stored.charset), charset: stored.charset, text: stored.text };
-  return textOnce ? new TextOnceBody(stored.text, stored.charset) : new StoredTextBody(stored.text, stored.charset);
+  return new StoredTextBody(stored.text, stored.charset, textOnce);
 }
