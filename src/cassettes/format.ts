@@ -149,6 +149,10 @@ export function toStoredNotification(notification: RecordedNotification): Stored
   return { receivedAt: notification.receivedAt, ...storeMessage(notification) };
 }
 
+function fromStoredRequest(stored: StoredInteraction['request'], textOnce: boolean): HttpRequest {
+  return { method: stored.method, url: stored.url, headers: headerList(stored.headers), body: fromStored(stored.body, textOnce) };
+}
+
 function fromStoredNotification(stored: StoredNotification): RecordedNotification {
   return { receivedAt: stored.receivedAt, headers: headerList(stored.headers), body: fromStored(stored.body) };
 }
@@ -165,7 +169,8 @@ export interface RereadInteraction extends StoredInteraction {
 interface Made {
   readonly recordedAt: string;
   readonly latencyMs: number;
-  readonly request: HttpRequest;
+  /** Held weakly when kept in a working set: replay reads it only once (dialects keep its ids). */
+  request: HttpRequest | WeakRef<HttpRequest>;
   readonly response: HttpResponse;
   readonly notifications: readonly RecordedNotification[] | undefined;
 }
@@ -174,8 +179,9 @@ interface Made {
  * An interaction over its stored form, made when it is first used: loading a large cassette makes
  * only the keys, and the request, response and notifications are made together (and the stored
  * form parsed, see raw-interaction.ts) the first time something reads one of them. What is made
- * is kept, so each has one identity while kept (the dialects cache per request object). One read
- * back from its file is kept in the cassette's working set, which may let it go again.
+ * is kept, so each has one identity while kept (the dialects cache per response object). One read
+ * back from its file is kept in the cassette's working set, which may let it go again; its request
+ * is kept only while something else holds it.
  */
 class StoredBackedInteraction implements Interaction, Releasable {
   readonly #stored: StoredInteraction;
@@ -199,10 +205,13 @@ class StoredBackedInteraction implements Interaction, Releasable {
     const { recordedAt, latencyMs, request, response, notifications } = this.#stored;
     // Kept in a working set, many are kept: bodies then keep their bytes, not their text as well.
     const textOnce = this.#workingSet !== undefined;
+    const made = fromStoredRequest(request, textOnce);
     this.#made = {
       recordedAt,
       latencyMs,
-      request: { method: request.method, url: request.url, headers: headerList(request.headers), body: fromStored(request.body, textOnce) },
+      // Not kept for replay's sake: half the heap of a kept interaction, and young objects that
+      // every scavenge would copy until they were promoted.
+      request: textOnce ? new WeakRef(made) : made,
       response: { status: response.status, ...(response.statusText !== undefined ? { statusText: response.statusText } : {}), headers: headerList(response.headers), body: fromStored(response.body, textOnce) },
       notifications: notifications?.length ? notifications.map(fromStoredNotification) : undefined,
     };
@@ -228,7 +237,14 @@ class StoredBackedInteraction implements Interaction, Releasable {
   }
 
   get request(): HttpRequest {
-    return this.#make().request;
+    const made = this.#make();
+    if (!(made.request instanceof WeakRef)) return made.request;
+    const held = made.request.deref();
+    if (held) return held;
+    // Collected: made again from the file.
+    const again = fromStoredRequest(this.#stored.request, true);
+    made.request = new WeakRef(again);
+    return again;
   }
 
   get response(): HttpResponse {

@@ -9,20 +9,20 @@ import type { HttpRequest } from './types.js';
 const MEMO = Symbol('paymock.request-memo');
 
 interface Memo {
-  readonly owner: HttpRequest;
+  readonly owner: object;
   url?: URL;
   [slot: symbol]: unknown;
 }
 
-const fallback = new WeakMap<HttpRequest, Memo>();
+const fallback = new WeakMap<object, Memo>();
 
-function memoOf(request: HttpRequest): Memo {
-  const own = (request as { [MEMO]?: Memo })[MEMO];
-  if (own !== undefined && own.owner === request) return own;
-  const memo: Memo = { owner: request };
-  if (Object.isExtensible(request)) (request as { [MEMO]?: Memo })[MEMO] = memo;
-  else if (fallback.has(request)) return fallback.get(request)!;
-  else fallback.set(request, memo);
+function memoOf(owner: object): Memo {
+  const own = (owner as { [MEMO]?: Memo })[MEMO];
+  if (own !== undefined && own.owner === owner) return own;
+  const memo: Memo = { owner };
+  if (Object.isExtensible(owner)) (owner as { [MEMO]?: Memo })[MEMO] = memo;
+  else if (fallback.has(owner)) return fallback.get(owner)!;
+  else fallback.set(owner, memo);
   return memo;
 }
 
@@ -31,9 +31,9 @@ export function requestUrl(request: HttpRequest): Readonly<URL> {
   return (memo.url ??= new URL(request.url));
 }
 
-/** A value derived from the request once, under `slot` (a module's own symbol). */
-export function memoised<T>(request: HttpRequest, slot: symbol, make: () => T): T {
-  const memo = memoOf(request);
+/** A value derived once from `owner` (a request, or a recorded response), under `slot` (a module's own symbol). */
+export function memoised<T>(owner: object, slot: symbol, make: () => T): T {
+  const memo = memoOf(owner);
   if (slot in memo) return memo[slot] as T;
   const value = make();
   memo[slot] = value;

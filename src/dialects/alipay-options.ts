@@ -5,6 +5,7 @@ import { forgetDerived, memoised } from '../core/request-url.js';
 import { warn } from '../core/warnings.js';
 import type { Call, HttpRequest, HttpResponse, Interaction } from '../core/types.js';
 import type { MatchOverrides } from './alipay-key.js';
+import { merchantIds } from './alipay-key.js';
 import { idMapping, type Resigned } from './alipay-resign.js';
 import type { AlipaySigner } from './alipay-signer.js';
 
@@ -14,18 +15,21 @@ export interface AlipayDialectOptions {
   readonly log: Logger;
 }
 
-const RECORDED_CALL = Symbol('recorded call');
+const RECORDED_IDS = Symbol('recorded merchant ids');
 
 type Resign = (response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner) => Resigned;
 
 export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call, options: AlipayDialectOptions) {
-  // A recorded request is decoded once, not on every replay of it.
-  // Its URL and forms are not kept: a cassette may hold 100,000 recorded requests.
-  const recordedCall = (request: HttpRequest) =>
-    memoised(request, RECORDED_CALL, () => {
-      const call = decode(request);
+  // A recorded request is decoded once, not on every replay of it, and only its merchant ids are
+  // kept: not its URL, forms or call, since a cassette may hold 100,000 recorded requests. They are
+  // kept with the recorded response, which replay holds; a large cassette's recorded request is
+  // let go once read (cassettes/format.ts).
+  const recordedIds = (recorded: Interaction) =>
+    memoised(recorded.response, RECORDED_IDS, () => {
+      const request = recorded.request;
+      const ids = merchantIds(decode(request));
       forgetDerived(request);
-      return call;
+      return ids;
     });
   const finish = (result: Resigned): HttpResponse => {
     if (result.warning) warn(options.log, result.warning);
@@ -34,7 +38,7 @@ export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call
   return {
     /** The recorded bytes go out untouched unless an id differs (or `resign: always`). */
     adapt(recorded: Interaction, call: Call): HttpResponse {
-      const mapping = idMapping(recordedCall(recorded.request), call);
+      const mapping = idMapping(recordedIds(recorded), call);
       if (mapping.size === 0 && !options.signer.resignAlways) return recorded.response;
       return finish(resign(recorded.response, call, mapping, options.signer));
     },

@@ -19,10 +19,10 @@ export interface Resigned {
 }
 
 /** Recorded id -> live id, for every merchant id whose value differs between the two calls. */
-export function idMapping(recorded: Call, live: Call): Map<string, string> {
+export function idMapping(recorded: ReadonlyMap<string, string>, live: Call): Map<string, string> {
   const mapping = new Map<string, string>();
   const liveIds = merchantIds(live);
-  for (const [field, old] of merchantIds(recorded)) {
+  for (const [field, old] of recorded) {
     const now = liveIds.get(field);
     if (now !== undefined && now !== old) mapping.set(old, now);
   }

@@ -9,6 +9,7 @@ import { headerValue } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
 import type { Call, Dialect, HttpRequest, Interaction, Outcome, RecordedNotification } from '../core/types.js';
 import { warn } from '../core/warnings.js';
+import { merchantIds } from '../dialects/alipay-key.js';
 import { idMapping } from '../dialects/alipay-resign.js';
 import { v3AppId } from '../dialects/alipay-v3.js';
 import { dialectFor } from '../dialects/index.js';
@@ -54,7 +55,7 @@ export function replayNotifications(deps: ReplayNotifyDeps): (request: HttpReque
 
   const resend = (interaction: Interaction, url: string, live: Call, request: HttpRequest) => {
     const recorded = dialectFor(interaction.request, deps.dialects).decode(interaction.request);
-    const mapping = idMapping(recorded, live);
+    const mapping = idMapping(merchantIds(recorded), live);
     const merchant = merchantOf(live, request);
     const legacy = interaction.dialect === 'alipay-mapi';
     const answeredAt = Date.parse(interaction.recordedAt);

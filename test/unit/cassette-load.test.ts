@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { test } from 'node:test';
 import iconv from 'iconv-lite';
 import { cassetteText } from '../../src/cassettes/append.js';
@@ -202,4 +204,34 @@ test('a large cassette keeps made only what fits its working set, and replays th
   const written = JSON.parse(await readFile(path.join(dir, 'w.json'), 'utf8')) as { interactions: StoredInteraction[] };
   assert.equal(written.interactions[1]!.notifications?.length, 2);
   assert.deepEqual(plain(written.interactions[2]), plain(all[2]), 'the others written back as they were');
+});
+
+test("a kept interaction's request is held only while something uses it, and made again from the file after", async (t) => {
+  v8.setFlagsFromString('--expose-gc');
+  const collect = vm.runInNewContext('gc') as () => void;
+  const dir = await tempDir(t);
+  const all = [0, 1].map((i) => stored(i));
+  await writeFile(path.join(dir, 'r.json'), cassetteText({ ...emptyCassette('r'), keys: keySignature({}), interactions: all }));
+  const session = await CassetteSession.open({ dir, name: 'r', flushIntervalMs: 10_000, mustExist: true, onError: (e) => assert.fail(e), keys: keySignature({}) }, [httpDialect]);
+  let collected = false;
+  const registry = new FinalizationRegistry(() => (collected = true));
+  // Made and read in a function of its own, so that nothing here holds the request.
+  const firstLook = () => {
+    const request = session.interactions[1]!.request;
+    registry.register(request, 1);
+    return { headers: request.headers.map((pair) => [...pair]), bytes: Buffer.from(request.body.bytes) };
+  };
+  const before = firstLook();
+  const response = session.interactions[1]!.response;
+  for (let round = 0; round < 20 && !collected; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    collect();
+  }
+  assert.ok(collected, 'the request was let go while the interaction stayed made');
+  assert.equal(session.interactions[1]!.response, response, 'the response is kept');
+  const again = session.interactions[1]!.request;
+  assert.deepEqual(again.headers, before.headers);
+  assert.deepEqual(again.body.bytes, before.bytes);
+  assert.equal(session.interactions[1]!.request, again, 'one identity while held');
+  await session.close();
 });
