@@ -2,7 +2,6 @@
 // and memory figures, and make sure no child outlives the bench, whatever happens.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { pinServer } from './affinity.js';
 import type { ChildMessage, ChildStats, ParentMessage, ServerSpec, StopReport } from './servers.js';
 
 const SERVERS_ENTRY = fileURLToPath(new URL('./servers.ts', import.meta.url));
@@ -102,8 +101,6 @@ export async function startChild(name: string, spec: ServerSpec): Promise<Server
   let startMs: number | undefined;
   try {
     ({ url, startMs } = await nextMessage(child, name, 'ready', READY_TIMEOUT_MS, output));
-    // On the server core (affinity.ts), once its startup threads exist.
-    pinServer(child.pid);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -19,7 +19,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PaymockOptions } from '../src/index.js';
 import { writeLegacyCassette } from './cassette-gen.js';
-import { pinLoadGenerator, pinServerChildren, placement } from './affinity.js';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
 import { legacyQueries } from './legacy-trades.js';
 import { autocannonClient, fetchSample } from './load.js';
@@ -105,8 +104,6 @@ async function main(): Promise<void> {
   if (!KINDS.includes(kindArg as Kind)) throw new Error(`usage: compare.ts <${KINDS.join('|')}> '<options A as JSON>' '<options B as JSON>' [rounds] [seconds]`);
   const rounds = Number(roundsArg ?? 6);
   const seconds = Number(secondsArg ?? 3);
-  pinLoadGenerator();
-  console.log(placement().note);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'paymock-compare-'));
   let other: Awaited<ReturnType<typeof starterFor>> | undefined;
   try {
@@ -114,8 +111,6 @@ async function main(): Promise<void> {
     const { baseline, options, workload, prepare } = await setUp(kindArg as Kind, dir);
     const a = await startChild('A', { kind: 'paymock', options: { ...options, ...parseOptions(optionsA, 'A') } });
     const b = await other.starter.startChild(other.label, { kind: 'paymock', options: { ...options, ...parseOptions(optionsB, 'B') } });
-    // B's starter may come from a commit that did not pin its children.
-    pinServerChildren();
     for (const server of [a, b]) await prepare?.(server);
     const cpu = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
     const rate = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);

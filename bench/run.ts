@@ -11,7 +11,6 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pinLoadGenerator, placement } from './affinity.js';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
 import { formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseSign } from './extras.js';
 import { REQUEST_BODY, REQUEST_PATH, RESPONSE_BODY } from './fixture.js';
@@ -225,7 +224,6 @@ async function publish(scenarios: readonly Scenario[], handshakes: Handshakes, r
   const targets = targetsOf({ scenarios: reports, ratios, handshakes: handshakeReport, latency, sign, record });
   const env = environment();
   console.log(`paymock bench: node ${process.version}, ${env.cpus} CPU(s) (${env.cpuModel}), load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${placement().note}`);
   console.log(
     `${settings.connections} connections, pipelining ${settings.pipelining}, ${settings.warmupS} s warm-up, ` +
       `${settings.runs} run(s) of ${settings.durationS} s per scenario; POST form -> ${RESPONSE_BODY.length}-byte GBK XML unless said otherwise\n`,
@@ -239,7 +237,6 @@ async function publish(scenarios: readonly Scenario[], handshakes: Handshakes, r
   await writeJson(RESULTS_FILE, {
     ...env,
     loadAverage: { start: loadAtStart, end: os.loadavg() },
-    placement: placement(),
     settings: { ...settings, requestPath: REQUEST_PATH, requestBytes: Buffer.byteLength(REQUEST_BODY), responseBytes: RESPONSE_BODY.length },
     note: NOISE_NOTE,
     scenarios: reports,
@@ -258,7 +255,6 @@ async function main(): Promise<void> {
   const { loadS, totalS } = budgetS(settings);
   const deadline = armDeadline(totalS);
   const loadAtStart = os.loadavg();
-  pinLoadGenerator();
   tempDir = await mkdtemp(path.join(os.tmpdir(), 'paymock-bench-'));
   const context: BenchContext = {
     dir: tempDir,

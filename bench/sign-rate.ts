@@ -1,12 +1,10 @@
 // The limit for RSA2 replies: how many RSA-2048 SHA-256 signatures `crypto.sign` alone makes per
-// second on this machine, in a child process of its own (one core, like paymock's event loop), on
-// the core paymock runs on (affinity.ts).
+// second on this machine, in a child process of its own (one core, like paymock's event loop).
 //   measureSignRate(seconds) in the parent forks this file with `--child <seconds>`.
 import { fork } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { pinServer } from './affinity.js';
 
 export interface SignRate {
   readonly signsPerSec: number;
@@ -55,8 +53,6 @@ export function measureSignRate(seconds: number): Promise<SignRate> {
       child.kill('SIGKILL');
       reject(new Error(`the crypto.sign child gave no answer within ${seconds + 20} s`));
     }, (seconds + 20) * 1000);
-    // Before it has loaded its code, let alone started signing.
-    pinServer(child.pid);
     child.once('message', (rate: SignRate) => {
       clearTimeout(timer);
       resolve(rate);
