@@ -1,4 +1,4 @@
-// npx tsx bench/compare.ts <replay|random|passthrough|mock-md5> '<options A>' '<options B>' [rounds] [seconds]
+// npx tsx bench/compare.ts <replay|replay-http|random|passthrough|mock-md5> '<options A>' '<options B>' [rounds] [seconds]
 //
 // Two paymock configurations side by side against the same bare baseline, in alternating rounds
 // (baseline, A, B, then baseline, B, A, ...), so that a neighbour's burst lands on all three
@@ -26,13 +26,13 @@ import { median } from './report.js';
 import { md5Options, md5Queries, payMd5Trades } from './scenarios/mock.js';
 import { recordOnce } from './scenarios/record-once.js';
 import { paymockOptions, type BenchContext } from './scenarios/types.js';
-import { ALIPAY_FIXTURE, randomWorkload, type Workload } from './workload.js';
+import { ALIPAY_FIXTURE, JSON_FIXTURE, randomWorkload, type Workload } from './workload.js';
 
 const SHAPE = { connections: 50, pipelining: 1 } as const;
 /** Trades in the `random` kind's cassette; COMPARE_TRADES=100000 for the large one. */
 const RANDOM_TRADES = Number(process.env.COMPARE_TRADES ?? 10_000);
 const SEED = 0x5eed;
-const KINDS = ['replay', 'random', 'passthrough', 'mock-md5'] as const;
+const KINDS = ['replay', 'replay-http', 'random', 'passthrough', 'mock-md5'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Setup {
@@ -71,6 +71,9 @@ async function setUp(kind: Kind, dir: string): Promise<Setup> {
     case 'replay':
       await recordOnce({ ...base, cassette: 'one', upstream: origin.url, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, ALIPAY_FIXTURE.first));
       return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'one', cassettesDir: dir }, workload: ALIPAY_FIXTURE };
+    case 'replay-http':
+      await recordOnce({ ...base, cassette: 'json', upstream: origin.url, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, JSON_FIXTURE.first));
+      return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'json', cassettesDir: dir }, workload: JSON_FIXTURE };
   }
 }
 
