@@ -8,6 +8,7 @@
 // change does. Example: what the 1,000-entry journal costs in replay:
 //   npx tsx bench/compare.ts replay '{}' '{"journalSize":1}'
 // `BENCH_CHILD_ARGS` (node flags for every child, see children.ts) applies to all three servers.
+// `COMPARE_A_ARGS` adds node flags for A alone, e.g. COMPARE_A_ARGS=--max-semi-space-size=32.
 // `COMPARE_TRADES=<n>` sets how many trades the `random` kind's cassette holds (10,000 by default).
 // `COMPARE_B_REF=<git ref>` runs B from that commit instead (a temporary git worktree, removed at
 // the end), to compare two versions of the code: what a change is worth, side by side. Example:
@@ -102,6 +103,19 @@ async function starterFor(ref: string | undefined, dir: string): Promise<{ start
   }
 }
 
+/** Node flags for one child only: BENCH_CHILD_ARGS (children.ts) plus `extra`, while it starts. */
+async function withChildArgs<T>(extra: string | undefined, start: () => Promise<T>): Promise<T> {
+  if (!extra) return start();
+  const before = process.env.BENCH_CHILD_ARGS;
+  process.env.BENCH_CHILD_ARGS = [before, extra].filter(Boolean).join(' ');
+  try {
+    return await start();
+  } finally {
+    if (before === undefined) delete process.env.BENCH_CHILD_ARGS;
+    else process.env.BENCH_CHILD_ARGS = before;
+  }
+}
+
 async function main(): Promise<void> {
   const [kindArg, optionsA, optionsB, roundsArg, secondsArg] = process.argv.slice(2);
   if (!KINDS.includes(kindArg as Kind)) throw new Error(`usage: compare.ts <${KINDS.join('|')}> '<options A as JSON>' '<options B as JSON>' [rounds] [seconds]`);
@@ -112,7 +126,7 @@ async function main(): Promise<void> {
   try {
     other = await starterFor(process.env.COMPARE_B_REF, dir);
     const { baseline, options, workload, prepare } = await setUp(kindArg as Kind, dir);
-    const a = await startChild('A', { kind: 'paymock', options: { ...options, ...parseOptions(optionsA, 'A') } });
+    const a = await withChildArgs(process.env.COMPARE_A_ARGS, () => startChild('A', { kind: 'paymock', options: { ...options, ...parseOptions(optionsA, 'A') } }));
     const b = await other.starter.startChild(other.label, { kind: 'paymock', options: { ...options, ...parseOptions(optionsB, 'B') } });
     for (const server of [a, b]) await prepare?.(server);
     const cpu = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
