@@ -241,8 +241,10 @@ class StoredBackedInteraction implements Interaction, Releasable {
     if (!(made.request instanceof WeakRef)) return made.request;
     const held = made.request.deref();
     if (held) return held;
-    // Collected: made again from the file.
-    const again = fromStoredRequest(this.#stored.request, true);
+    // Collected: made again from the file, whose parse is then dropped again.
+    const reread = this.#stored as RereadInteraction;
+    const again = fromStoredRequest(reread.request, true);
+    reread.forget();
     made.request = new WeakRef(again);
     return again;
   }
