@@ -11,7 +11,7 @@ import { parseForm, rawField } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
 import { warn } from '../core/warnings.js';
-import type { Call, Dialect, HeaderList, HttpRequest, Interaction, Outcome } from '../core/types.js';
+import type { Call, Dialect, HeaderList, HttpRequest, HttpResponse, Interaction, Outcome } from '../core/types.js';
 import type { AlipaySigner } from '../dialects/alipay-signer.js';
 import { dialectFor } from '../dialects/index.js';
 import type { Redactor } from '../cassettes/redact.js';
@@ -73,7 +73,11 @@ export class NotifyRelay {
   readonly #deps: RelayDeps;
   readonly #tokens = new RelayTokens();
   readonly #recorder: NotificationRecorder;
-  readonly #calls = new WeakMap<HttpRequest, Call>();
+  /**
+   * Each recorded interaction's decoded call, by its response: what replay keeps of an interaction
+   * of a large cassette while it is made (its request is made again when read, cassettes/format.ts).
+   */
+  readonly #calls = new WeakMap<HttpResponse, Call>();
   #closed = false;
   readonly #keeping = new Set<Promise<void>>();
 
@@ -83,8 +87,11 @@ export class NotifyRelay {
   }
 
   #callOf(interaction: Interaction): Call {
-    let call = this.#calls.get(interaction.request);
-    if (!call) this.#calls.set(interaction.request, (call = dialectFor(interaction.request, this.#deps.dialects).decode(interaction.request)));
+    let call = this.#calls.get(interaction.response);
+    if (!call) {
+      const { request } = interaction;
+      this.#calls.set(interaction.response, (call = dialectFor(request, this.#deps.dialects).decode(request)));
+    }
     return call;
   }
 
