@@ -1,7 +1,9 @@
 // Turning runs into medians, ratios, a table for people and a JSON file for machines.
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './load.js';
 
 /** One measured run: what the load generator saw, plus the server's CPU and memory. */
@@ -304,6 +306,8 @@ export function handshakeTargets(report: HandshakeReport): Target[] {
 
 export interface Environment {
   readonly date: string;
+  /** The code measured: `git describe --always --dirty`, when run from a checkout. */
+  readonly commit: string | undefined;
   readonly node: string;
   readonly platform: string;
   readonly cpus: number;
@@ -311,10 +315,19 @@ export interface Environment {
   readonly totalMemMB: number;
 }
 
+function commitOf(): string | undefined {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 export function environment(): Environment {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(),
+    commit: commitOf(),
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     cpus: cpus.length,

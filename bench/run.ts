@@ -234,7 +234,7 @@ async function publish(scenarios: readonly Scenario[], handshakes: Handshakes, r
   }
   console.log(`\n${wrap(`Note: ${NOISE_NOTE}`, 96)}`);
 
-  await writeJson(RESULTS_FILE, {
+  const results = {
     ...env,
     loadAverage: { start: loadAtStart, end: os.loadavg() },
     settings: { ...settings, requestPath: REQUEST_PATH, requestBytes: Buffer.byteLength(REQUEST_BODY), responseBytes: RESPONSE_BODY.length },
@@ -246,8 +246,12 @@ async function publish(scenarios: readonly Scenario[], handshakes: Handshakes, r
     record,
     handshakes: handshakeReport,
     targets,
-  });
-  console.log(`Results written to ${path.relative(process.cwd(), RESULTS_FILE)}`);
+  };
+  // latest.json, and a copy named by date and commit that the next run leaves alone (bench/diff.ts compares them).
+  const kept = path.join(path.dirname(RESULTS_FILE), `${env.date.replace(/[:.]/g, '-')}${env.commit ? `-${env.commit}` : ''}.json`);
+  await writeJson(RESULTS_FILE, results);
+  await writeJson(kept, results);
+  console.log(`Results written to ${path.relative(process.cwd(), RESULTS_FILE)} and ${path.relative(process.cwd(), kept)}`);
 }
 
 async function main(): Promise<void> {
