@@ -3,7 +3,7 @@
 // baseline (CPU per request and req/s, ratio of medians). For seeing how runs spread, or what a
 // change did across whole runs; for one change, bench/compare.ts measures it more closely.
 //   npx tsx bench/diff.ts <run.json> <run.json> [more runs...]
-//   npx tsx bench/diff.ts bench/results/*.json
+//   npx tsx bench/diff.ts bench/results/2*.json      (the kept runs; latest.json repeats the last one)
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderTable } from './report.js';
