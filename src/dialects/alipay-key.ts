@@ -57,12 +57,15 @@ function flatValue(value: unknown): string {
 export function alipayKey(call: Call, merchant: string, overrides: MatchOverrides, extra: Record<string, string> = {}): MatchKey {
   const ignored = ignoredFields(call.api, overrides);
   const fields: Record<string, string> = { dialect: call.dialect, api: call.api, merchant, ...extra };
-  for (const [name, value] of Object.entries(call.params)) {
-    if (!ignored.has(name) && !(name in fields)) fields[name] = readable(value);
+  // for-in, not Object.entries: no array of pairs per request (both are plain objects of own fields).
+  const { params } = call;
+  for (const name in params) {
+    if (!ignored.has(name) && !(name in fields)) fields[name] = readable(params[name]!);
   }
   if (call.biz && typeof call.biz === 'object' && !Array.isArray(call.biz)) {
-    for (const [name, value] of Object.entries(call.biz as Record<string, unknown>)) {
-      if (!ignored.has(name) && !ignored.has(`biz.${name}`)) fields[`biz.${name}`] = readable(flatValue(value));
+    const biz = call.biz as Record<string, unknown>;
+    for (const name in biz) {
+      if (!ignored.has(name) && !ignored.has(`biz.${name}`)) fields[`biz.${name}`] = readable(flatValue(biz[name]));
     }
   }
   return makeKey(fields);
