@@ -71,13 +71,18 @@ export function alipayKey(call: Call, merchant: string, overrides: MatchOverride
   return makeKey(fields);
 }
 
+/** One merchant id field of a request (a top-level param, else a business field), when it is set. */
+export function merchantId(call: Call, field: string): string | undefined {
+  const value = call.params[field] ?? (call.biz && typeof call.biz === 'object' ? (call.biz as Record<string, unknown>)[field] : undefined);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 /** The merchant ids a request carries (top-level params and business fields), by field name. */
 export function merchantIds(call: Call): Map<string, string> {
   const ids = new Map<string, string>();
-  const biz = call.biz && typeof call.biz === 'object' ? (call.biz as Record<string, unknown>) : {};
   for (const field of MERCHANT_ID_FIELDS) {
-    const value = call.params[field] ?? biz[field];
-    if (typeof value === 'string' && value !== '') ids.set(field, value);
+    const value = merchantId(call, field);
+    if (value !== undefined) ids.set(field, value);
   }
   return ids;
 }

@@ -17,7 +17,7 @@ export interface AlipayDialectOptions {
 
 const RECORDED_IDS = Symbol('recorded merchant ids');
 
-type Resign = (response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner) => Resigned;
+type Resign = (response: HttpResponse, call: Call, mapping: ReadonlyMap<string, string>, signer: AlipaySigner) => Resigned;
 
 export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call, options: AlipayDialectOptions) {
   // A recorded request is decoded once, not on every replay of it, and only its merchant ids are

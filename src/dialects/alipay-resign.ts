@@ -7,7 +7,7 @@ import { decodeText, encodeText } from '../core/body.js';
 import { headerValue, replaceHeader } from '../core/headers.js';
 import type { Call, HttpResponse } from '../core/types.js';
 import { xmlEscape } from './alipay-encode.js';
-import { merchantIds } from './alipay-key.js';
+import { merchantId } from './alipay-key.js';
 import type { AlipaySigner } from './alipay-signer.js';
 import { parseMapiReply } from './mapi-xml.js';
 import { mapiResponseSignContent, md5Sign, openapiResponseSignContent, rsaSign, v3ResponseSignContent, type RsaAlgorithm } from './signing.js';
@@ -18,15 +18,19 @@ export interface Resigned {
   readonly warning?: string;
 }
 
-/** Recorded id -> live id, for every merchant id whose value differs between the two calls. */
-export function idMapping(recorded: ReadonlyMap<string, string>, live: Call): Map<string, string> {
-  const mapping = new Map<string, string>();
-  const liveIds = merchantIds(live);
+const SAME_IDS: ReadonlyMap<string, string> = new Map();
+
+/**
+ * Recorded id -> live id, for every merchant id whose value differs between the two calls. Replay
+ * asks on every request, and usually nothing differs: then no map is made.
+ */
+export function idMapping(recorded: ReadonlyMap<string, string>, live: Call): ReadonlyMap<string, string> {
+  let mapping: Map<string, string> | undefined;
   for (const [field, old] of recorded) {
-    const now = liveIds.get(field);
-    if (now !== undefined && now !== old) mapping.set(old, now);
+    const now = merchantId(live, field);
+    if (now !== undefined && now !== old) (mapping ??= new Map()).set(old, now);
   }
-  return mapping;
+  return mapping ?? SAME_IDS;
 }
 
 function replaceAll(text: string, pairs: Iterable<[string, string]>): string {
@@ -47,7 +51,7 @@ function textOf(response: HttpResponse, fallback: string): { text: string; chars
 }
 
 /** Legacy XML: ids replaced as element text, the `<response><alipay>` children signed again. */
-export function resignMapi(response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner): Resigned {
+export function resignMapi(response: HttpResponse, call: Call, mapping: ReadonlyMap<string, string>, signer: AlipaySigner): Resigned {
   const { text: original, charset } = textOf(response, call.charset ?? 'GBK');
   const text = replaceAll(original, [...mapping].map(([from, to]): [string, string] => [`>${xmlEscape(from)}<`, `>${xmlEscape(to)}<`]));
   const reply = parseMapiReply(text);
@@ -75,7 +79,7 @@ export function resignMapi(response: HttpResponse, call: Call, mapping: Map<stri
 }
 
 /** v2 JSON: ids replaced as JSON strings inside the response node, the node text signed again. */
-export function resignOpenapi(response: HttpResponse, call: Call, mapping: Map<string, string>, signer: AlipaySigner): Resigned {
+export function resignOpenapi(response: HttpResponse, call: Call, mapping: ReadonlyMap<string, string>, signer: AlipaySigner): Resigned {
   const { text, charset } = textOf(response, call.charset ?? 'utf-8');
   const responseKey = `${call.api.replaceAll('.', '_')}_response`;
   const node = openapiResponseSignContent(text, responseKey) ?? openapiResponseSignContent(text, 'error_response');
@@ -90,7 +94,7 @@ export function resignOpenapi(response: HttpResponse, call: Call, mapping: Map<s
 }
 
 /** v3: ids replaced as JSON strings in the body; `alipay-signature` over `ts\nnonce\nbody\n`. */
-export function resignV3(response: HttpResponse, _call: Call, mapping: Map<string, string>, signer: AlipaySigner): Resigned {
+export function resignV3(response: HttpResponse, _call: Call, mapping: ReadonlyMap<string, string>, signer: AlipaySigner): Resigned {
   const { text: original, charset } = textOf(response, 'utf-8');
   const text = replaceAll(original, [...mapping].map(([from, to]): [string, string] => [JSON.stringify(from), JSON.stringify(to)]));
   const timestamp = headerValue(response.headers, 'alipay-timestamp') ?? String(Date.now());
