@@ -1,10 +1,11 @@
 // JSON with object keys sorted at every level, so two bodies that mean the same match.
+import { sortedKeys } from './sorted-keys.js';
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
     const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+    for (const key of sortedKeys(value)) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
     return sorted;
   }
   return value;
@@ -24,7 +25,7 @@ export function canonicalJson(value: unknown): string {
   }
   let text = '{';
   let first = true;
-  for (const key of Object.keys(value).sort()) {
+  for (const key of sortedKeys(value)) {
     const inner = (value as Record<string, unknown>)[key];
     if (inner === undefined || typeof inner === 'function' || typeof inner === 'symbol') continue;
     text += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(inner)}`;

@@ -1,6 +1,7 @@
 // A match key is an allow-list of readable fields plus their hash. The fields are stored in
 // the cassette and printed on a miss; the hash is what the replay index is keyed on.
 import { createHash } from 'node:crypto';
+import { sortedKeys } from './sorted-keys.js';
 import type { MatchKey } from './types.js';
 
 /** Long values are kept out of the readable fields; their digest stands in for them. */
@@ -17,25 +18,6 @@ export function readable(value: string): string {
 }
 
 /**
- * The field names in code-unit order, as `Array#sort` gives them, by insertion: a key has a few
- * dozen fields at most, and V8's sort set up about 0.9 KB of working state for each key made,
- * that is for every request.
- */
-function sortedNames(fields: Record<string, string>): string[] {
-  const names = Object.keys(fields);
-  for (let i = 1; i < names.length; i++) {
-    const name = names[i]!;
-    let j = i - 1;
-    while (j >= 0 && names[j]! > name) {
-      names[j + 1] = names[j]!;
-      j--;
-    }
-    names[j + 1] = name;
-  }
-  return names;
-}
-
-/**
  * The replay index is keyed on `id`, the canonical text of the fields: a Map hashes a string
  * faster than SHA-256 does. The short SHA-256 `hash` is for people (cassettes, miss reports) and
  * is only worked out when something shows it.
@@ -46,7 +28,7 @@ class Key implements MatchKey {
   #hash: string | undefined;
 
   constructor(fields: Record<string, string>) {
-    const names = sortedNames(fields);
+    const names = sortedKeys(fields);
     const parts: string[] = [];
     for (const name of names) parts.push(`${name}\u0000${fields[name]}`);
     this.id = parts.join('\u0001'); // one flat string, not a rope of concatenations

@@ -2,6 +2,7 @@
 // §1.5, §3.2, §4, §5.3), signed with the right key, in the request's charset.
 import { randomUUID } from 'node:crypto';
 import { encodeText } from '../core/body.js';
+import { sortedKeys } from '../core/sorted-keys.js';
 import type { Call, HttpResponse } from '../core/types.js';
 import type { AlipaySigner } from './alipay-signer.js';
 import { mapiResponseSignContent, md5Sign, rsaSign, v3ResponseSignContent } from './signing.js';
@@ -38,7 +39,7 @@ export function encodeMapi(call: Call, business: Record<string, string>, signer:
   let echo = '';
   for (const name in call.params) echo += `<param name="${xmlEscape(name)}">${xmlEscape(call.params[name]!)}</param>`;
   let fields = '';
-  for (const name of Object.keys(business).sort()) fields += `<${name}>${xmlEscape(business[name]!)}</${name}>`;
+  for (const name of sortedKeys(business)) fields += `<${name}>${xmlEscape(business[name]!)}</${name}>`;
   const signType = (call.params.sign_type ?? 'MD5').toUpperCase();
   const content = mapiResponseSignContent(business);
   let sign: string | undefined;

@@ -3,6 +3,7 @@
 import { createHash, createPrivateKey, createPublicKey, createSign, createVerify, hash, sign as signWith, type KeyObject } from 'node:crypto';
 import { encodeText, isAsciiIn, isKnownCharset } from '../core/body.js';
 import { PaymockError } from '../core/errors.js';
+import { sortedKeys } from '../core/sorted-keys.js';
 
 export type RsaAlgorithm = 'RSA' | 'RSA2';
 
@@ -17,10 +18,10 @@ export interface SignContentOptions {
  * byte order, so `_input_charset` sorts first. Never `localeCompare`: it ignores `_`.
  */
 export function signContent(params: Record<string, string>, options: SignContentOptions): string {
-  // Array#sort without a comparator compares UTF-16 code units, exactly as `a < b` does, without
-  // calling back into JS for each comparison. One pass builds the text.
+  // Keys in UTF-16 code-unit order, as Array#sort without a comparator gives them (sortedKeys).
+  // One pass builds the text.
   let content = '';
-  for (const key of Object.keys(params).sort()) {
+  for (const key of sortedKeys(params)) {
     const value = params[key]!;
     if ((options.dropEmpty && value === '') || options.exclude.includes(key)) continue;
     content += content === '' ? `${key}=${value}` : `&${key}=${value}`;
