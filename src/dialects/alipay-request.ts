@@ -12,12 +12,22 @@ export interface GatewayForms {
   readonly pairs: ReadonlyArray<readonly [string, string]>;
 }
 
+/** `name=value` pairs cut straight from the text: no array of `&`-parts and no copy of each part. */
 function splitPairs(form: string, into: Array<[string, string]>): void {
-  if (form === '') return;
-  for (const pair of form.split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    into.push(eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)]);
+  // The first `=` at or after `at` (-1: none left); found again only once passed, so the whole is linear.
+  let eq = -1;
+  let searched = -1;
+  for (let at = 0; at < form.length; ) {
+    let end = form.indexOf('&', at);
+    if (end < 0) end = form.length;
+    if (end > at) {
+      if (searched < at) {
+        eq = form.indexOf('=', at);
+        searched = eq < 0 ? form.length : eq;
+      }
+      into.push(eq < 0 || eq >= end ? [form.slice(at, end), ''] : [form.slice(at, eq), form.slice(eq + 1, end)]);
+    }
+    at = end + 1;
   }
 }
 

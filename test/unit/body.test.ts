@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import iconv from 'iconv-lite';
 import { declaredCharset, encodeText, fromStored, makeBody, toStored } from '../../src/core/body.js';
 import { parseForm, sortedForm } from '../../src/core/form.js';
+import { gatewayForms } from '../../src/dialects/alipay-request.js';
 
 const XML_TYPE: Array<[string, string]> = [['Content-Type', 'text/xml']];
 
@@ -66,4 +67,16 @@ test('form escapes: malformed ones stay as they are, and a decoded part is the s
   assert.deepEqual(first, [['subject', '基准测试订单']]);
   assert.deepEqual(again, first);
   assert.notEqual(parseForm(`subject=${escaped}`, 'utf-8')[0]![1], '基准测试订单', 'cached per charset');
+});
+
+test('gateway forms split into name=value pairs as written: empty parts skipped, a bare name has an empty value, the first = splits', () => {
+  const pairsOf = (form: string, query = '') => {
+    const headers: Array<[string, string]> = [['content-type', 'application/x-www-form-urlencoded']];
+    return gatewayForms({ method: 'POST', url: `http://127.0.0.1/gateway.do${query}`, headers, body: makeBody(Buffer.from(form), headers) }).pairs;
+  };
+  assert.deepEqual(pairsOf(''), []);
+  assert.deepEqual(pairsOf('&&'), []);
+  assert.deepEqual(pairsOf('a=1&&b&c=3=4&'), [['a', '1'], ['b', ''], ['c', '3=4']]);
+  assert.deepEqual(pairsOf('x&y&z=1'), [['x', ''], ['y', ''], ['z', '1']]);
+  assert.deepEqual(pairsOf('=v&k=', '?service=q&sign=ab%3D%3D'), [['service', 'q'], ['sign', 'ab%3D%3D'], ['', 'v'], ['k', '']]);
 });
