@@ -57,6 +57,11 @@ async function setUp(kind: Kind, dir: string): Promise<Setup> {
   const context: BenchContext = { dir, shape: SHAPE, start: startChild, progress: () => undefined };
   const base = paymockOptions(context, {});
   const origin = await startChild('origin', { kind: 'origin' });
+  // One exchange recorded from the origin, then replayed.
+  const replayOf = async (cassette: string, workload: Workload): Promise<Setup> => {
+    await recordOnce({ ...base, cassette, upstream: origin.url, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, workload.first));
+    return { baseline: origin, options: { ...base, mode: 'replay', cassette, cassettesDir: dir }, workload };
+  };
   switch (kind) {
     case 'passthrough':
       return {
@@ -70,11 +75,9 @@ async function setUp(kind: Kind, dir: string): Promise<Setup> {
       await writeLegacyCassette(dir, 'random', RANDOM_TRADES);
       return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'random', cassettesDir: dir }, workload: randomWorkload(legacyQueries(RANDOM_TRADES), SEED) };
     case 'replay':
-      await recordOnce({ ...base, cassette: 'one', upstream: origin.url, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, ALIPAY_FIXTURE.first));
-      return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'one', cassettesDir: dir }, workload: ALIPAY_FIXTURE };
+      return replayOf('one', ALIPAY_FIXTURE);
     case 'replay-http':
-      await recordOnce({ ...base, cassette: 'json', upstream: origin.url, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, JSON_FIXTURE.first));
-      return { baseline: origin, options: { ...base, mode: 'replay', cassette: 'json', cassettesDir: dir }, workload: JSON_FIXTURE };
+      return replayOf('json', JSON_FIXTURE);
   }
 }
 

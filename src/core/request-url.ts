@@ -3,7 +3,9 @@
 // WeakMap entry per request grows its table until the next GC), and set by plain assignment:
 // Object.defineProperty went through the runtime on every request. A spread copy (the redacted
 // request) carries the symbol along, so a memo names the request it belongs to, and a copy starts
-// afresh. Read-only: never change what is returned.
+// afresh. Read-only: never change what is returned. The same memo serves any long-lived object
+// with something derived from it once: a recorded response keeps its request's merchant ids there
+// (dialects/alipay-options.ts).
 import type { HttpRequest } from './types.js';
 
 const MEMO = Symbol('paymock.request-memo');
