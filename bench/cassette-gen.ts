@@ -2,6 +2,7 @@
 // straight to disk without recording, streamed so 100,000 interactions never sit in memory as
 // one string. The stored key is what paymock computes with the default match settings, and the
 // header's `keys` says so, as a recording would: paymock builds keys from the stored fields.
+// Its merchant ids are stored too, as a recording stores them.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import iconv from 'iconv-lite';
 import { FORMAT_VERSION, type StoredInteraction } from '../src/cassettes/format.js';
 import { keySignature } from '../src/cassettes/key-signature.js';
 import { makeKey } from '../src/core/match-key.js';
-import { legacyAnswerXml, legacyQueryBody, LEGACY_PARTNER, LEGACY_PATH, tradeNo } from './legacy-trades.js';
+import { legacyAnswerXml, legacyQueryBody, LEGACY_PARTNER, LEGACY_PATH, outTradeNo, tradeNo } from './legacy-trades.js';
 
 /** Where the interactions were "recorded"; replay in gateway mode never goes there. */
 export const GENERATED_UPSTREAM = 'https://intlmapi.alipay.com';
@@ -26,6 +27,7 @@ function interaction(i: number): StoredInteraction {
     dialect: 'alipay-mapi',
     api: 'single_trade_query',
     key: makeKey(fields),
+    merchantIds: { out_trade_no: outTradeNo(i) },
     request: {
       method: 'POST',
       url: `${GENERATED_UPSTREAM}${LEGACY_PATH}`,

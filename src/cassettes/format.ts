@@ -41,6 +41,8 @@ const StoredInteractionSchema = z.object({
   dialect: z.enum(['alipay-mapi', 'alipay-openapi', 'alipay-v3', 'http']),
   api: z.string(),
   key: z.object({ hash: z.string(), fields: z.record(z.string(), z.string()) }),
+  // Added in format 1 without a bump: the recorded call's merchant ids (Interaction.merchantIds).
+  merchantIds: z.record(z.string(), z.string()).optional(),
   request: z.object({
     method: z.string().min(1),
     url: z.url(),
@@ -82,7 +84,7 @@ export function emptyCassette(name: string, upstream?: string, keys?: string): C
 // schema, which names the field; it refuses anything the schema would strip or doubt.
 const HEADER_LINE = /^[!#$%&'*+.^\w`|~-]+: /;
 const DIALECTS = new Set(['alipay-mapi', 'alipay-openapi', 'alipay-v3', 'http']);
-const INTERACTION_FIELDS = new Set(['recordedAt', 'latencyMs', 'dialect', 'api', 'key', 'request', 'response', 'notifications']);
+const INTERACTION_FIELDS = new Set(['recordedAt', 'latencyMs', 'dialect', 'api', 'key', 'merchantIds', 'request', 'response', 'notifications']);
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
@@ -94,6 +96,12 @@ function fieldsWithin(value: Record<string, unknown>, allowed: ReadonlySet<strin
 
 function isHeaderList(value: unknown): boolean {
   return Array.isArray(value) && value.every((line) => isString(line) && HEADER_LINE.test(line));
+}
+
+function isStringRecord(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  for (const name in value) if (!isString(value[name])) return false;
+  return true;
 }
 
 function isStoredBody(value: unknown): boolean {
@@ -111,8 +119,8 @@ export function looksStoredInteraction(value: unknown): value is StoredInteracti
   const { key, request, response } = value;
   if (!isString(value.recordedAt) || typeof value.latencyMs !== 'number' || !(value.latencyMs >= 0)) return false;
   if (!isString(value.dialect) || !DIALECTS.has(value.dialect) || !isString(value.api)) return false;
-  if (!isObject(key) || Object.keys(key).length !== 2 || !isString(key.hash) || !isObject(key.fields)) return false;
-  for (const name in key.fields) if (!isString(key.fields[name])) return false;
+  if (!isObject(key) || Object.keys(key).length !== 2 || !isString(key.hash) || !isStringRecord(key.fields)) return false;
+  if (value.merchantIds !== undefined && !isStringRecord(value.merchantIds)) return false;
   if (!isObject(request) || !fieldsWithin(request, REQUEST_FIELDS) || !isString(request.method) || request.method === '') return false;
   if (!isString(request.url) || !URL.canParse(request.url) || !isHeaderList(request.headers) || !isStoredBody(request.body)) return false;
   if (!isObject(response) || !fieldsWithin(response, RESPONSE_FIELDS) || !Number.isInteger(response.status)) return false;
@@ -135,6 +143,7 @@ export function toStoredInteraction(interaction: Interaction): StoredInteraction
     dialect: interaction.dialect,
     api: interaction.api,
     key: { hash: interaction.key.hash, fields: { ...interaction.key.fields } },
+    ...(interaction.merchantIds ? { merchantIds: { ...interaction.merchantIds } } : {}),
     request: { method: request.method, url: request.url, ...storeMessage(request) },
     response: {
       status: response.status,
@@ -169,19 +178,23 @@ export interface RereadInteraction extends StoredInteraction {
 interface Made {
   readonly recordedAt: string;
   readonly latencyMs: number;
-  /** Held weakly when kept in a working set: replay reads it only once (dialects keep its ids). */
-  request: HttpRequest | WeakRef<HttpRequest>;
+  readonly merchantIds: Readonly<Record<string, string>> | undefined;
+  /**
+   * Made when first read. Held weakly when kept in a working set: replay reads it at most once,
+   * for the merchant ids of a recording that did not store them.
+   */
+  request: HttpRequest | WeakRef<HttpRequest> | undefined;
   readonly response: HttpResponse;
   readonly notifications: readonly RecordedNotification[] | undefined;
 }
 
 /**
  * An interaction over its stored form, made when it is first used: loading a large cassette makes
- * only the keys, and the request, response and notifications are made together (and the stored
- * form parsed, see raw-interaction.ts) the first time something reads one of them. What is made
- * is kept, so each has one identity while kept (the dialects cache per response object). One read
- * back from its file is kept in the cassette's working set, which may let it go again; its request
- * is kept only while something else holds it.
+ * only the keys, and the response and notifications are made together (and the stored form
+ * parsed, see raw-interaction.ts) the first time something reads one of them; the request when
+ * something reads it. What is made is kept, so each has one identity while kept (the dialects
+ * cache per response object). One read back from its file is kept in the cassette's working set,
+ * which may let it go again; its request is kept only while something else holds it.
  */
 class StoredBackedInteraction implements Interaction, Releasable {
   readonly #stored: StoredInteraction;
@@ -202,16 +215,16 @@ class StoredBackedInteraction implements Interaction, Releasable {
 
   #make(): Made {
     if (this.#made) return this.#made;
-    const { recordedAt, latencyMs, request, response, notifications } = this.#stored;
+    const { recordedAt, latencyMs, merchantIds, request, response, notifications } = this.#stored;
     // Kept in a working set, many are kept: bodies then keep their bytes, not their text as well.
     const textOnce = this.#workingSet !== undefined;
-    const made = fromStoredRequest(request, textOnce);
     this.#made = {
       recordedAt,
       latencyMs,
-      // Not kept for replay's sake: half the heap of a kept interaction, and young objects that
-      // every scavenge would copy until they were promoted.
-      request: textOnce ? new WeakRef(made) : made,
+      merchantIds,
+      // An Alipay recording without its merchant ids has them read from its request next: made
+      // now, while the parse is at hand, rather than read back from the file again.
+      request: merchantIds === undefined && this.dialect !== 'http' ? this.#hold(fromStoredRequest(request, textOnce)) : undefined,
       response: { status: response.status, ...(response.statusText !== undefined ? { statusText: response.statusText } : {}), headers: headerList(response.headers), body: fromStored(response.body, textOnce) },
       notifications: notifications?.length ? notifications.map(fromStoredNotification) : undefined,
     };
@@ -222,6 +235,14 @@ class StoredBackedInteraction implements Interaction, Releasable {
       this.#workingSet.keep(this, reread.size);
     }
     return this.#made;
+  }
+
+  /**
+   * Kept in a working set, a request is held weakly: half the heap of a kept interaction, and young
+   * objects that every scavenge would copy until they were promoted, for a read or two.
+   */
+  #hold(request: HttpRequest): HttpRequest | WeakRef<HttpRequest> {
+    return this.#workingSet ? new WeakRef(request) : request;
   }
 
   release(): void {
@@ -236,17 +257,20 @@ class StoredBackedInteraction implements Interaction, Releasable {
     return this.#make().latencyMs;
   }
 
+  get merchantIds(): Readonly<Record<string, string>> | undefined {
+    return this.#make().merchantIds;
+  }
+
   get request(): HttpRequest {
     const made = this.#make();
-    if (!(made.request instanceof WeakRef)) return made.request;
-    const held = made.request.deref();
+    const held = made.request instanceof WeakRef ? made.request.deref() : made.request;
     if (held) return held;
-    // Collected: made again from the file, whose parse is then dropped again.
-    const reread = this.#stored as RereadInteraction;
-    const again = fromStoredRequest(reread.request, true);
-    reread.forget();
-    made.request = new WeakRef(again);
-    return again;
+    // Not made yet, or collected: made from the stored form (read back from the file, whose parse
+    // is then dropped again, when kept in a working set).
+    const request = fromStoredRequest(this.#stored.request, this.#workingSet !== undefined);
+    if (this.#workingSet) (this.#stored as RereadInteraction).forget();
+    made.request = this.#hold(request);
+    return request;
   }
 
   get response(): HttpResponse {

@@ -107,6 +107,10 @@ export class RawStoredInteraction implements RereadInteraction {
     return this.#value().latencyMs;
   }
 
+  get merchantIds(): StoredInteraction['merchantIds'] {
+    return this.#value().merchantIds;
+  }
+
   get request(): StoredInteraction['request'] {
     return this.#value().request;
   }

@@ -158,8 +158,8 @@ export class CassetteSession {
     if (index < 0) return undefined;
     interaction = this.#live[index]!;
     // Spelled out: an interaction loaded from a file reads its fields through getters, which a spread would miss.
-    const { recordedAt, latencyMs, dialect, api, key, request, response } = interaction;
-    const updated: Interaction = { recordedAt, latencyMs, dialect, api, key, request, response, notifications: [...(interaction.notifications ?? []), notification] };
+    const { recordedAt, latencyMs, dialect, api, key, merchantIds, request, response } = interaction;
+    const updated: Interaction = { recordedAt, latencyMs, dialect, api, key, ...(merchantIds ? { merchantIds } : {}), request, response, notifications: [...(interaction.notifications ?? []), notification] };
     this.#live[index] = updated;
     this.#replaced.set(interaction, updated);
     this.#store.update(index, toStoredInteraction(updated));

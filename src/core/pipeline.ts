@@ -70,7 +70,8 @@ function plainResponse(status: number, text: string, extra: Array<[string, strin
   return { status, headers: [['Content-Type', 'text/plain; charset=utf-8'], ...extra], body: textBody(`${text}\n`) };
 }
 
-async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key: () => MatchKey, parts: PipelineParts, warnings: string[]): Promise<Answer> {
+async function forward(exchange: Exchange): Promise<Answer> {
+  const { request, shown, call, dialect, parts, warnings } = exchange;
   const plan = MODE_PLANS[parts.mode];
   const cassette = parts.cassetteFor(request);
   try {
@@ -90,7 +91,8 @@ async function forward(request: HttpRequest, shown: HttpRequest, call: Call, key
       latencyMs,
       dialect: call.dialect,
       api: call.api,
-      key: key(),
+      key: exchange.key,
+      ...(dialect.merchantIds ? { merchantIds: dialect.merchantIds(exchange.recordedCall) } : {}),
       // Secrets redacted; paymock's own session header is not part of what the app sent.
       request: { ...shown, headers: withoutHeaders(shown.headers, [SESSION_HEADER]) },
       response: stored,
@@ -135,6 +137,7 @@ function rejectSignature(check: SignatureCheck, call: Call, parts: PipelineParts
 /** What one exchange is about: worked out once, read by every step. */
 class Exchange {
   #key: MatchKey | undefined;
+  #recordedCall: Call | undefined;
 
   constructor(
     readonly request: HttpRequest,
@@ -147,14 +150,19 @@ class Exchange {
     readonly warnings: string[],
   ) {}
 
+  /** The call as a recording stores it: decoded from the redacted request. */
+  get recordedCall(): Call {
+    const { dialect, request, shown, call } = this;
+    return shown === request ? call : (this.#recordedCall ??= dialect.decode(shown));
+  }
+
   /**
    * The match key, made when a step needs it (a cassette, a recording, a miss report): plain
    * forwarding never does. Computed on the redacted request, as it will be when a cassette is
    * reloaded.
    */
   get key(): MatchKey {
-    const { dialect, request, shown, call } = this;
-    return (this.#key ??= shown === request ? dialect.fingerprint(call, request) : dialect.fingerprint(dialect.decode(shown), shown));
+    return (this.#key ??= this.dialect.fingerprint(this.recordedCall, this.shown));
   }
 }
 
@@ -176,8 +184,8 @@ const STEPS: ReadonlyArray<(exchange: Exchange) => MaybePromise<Answer | undefin
   ({ plan, parts, call, request, dialect, warnings }) => (plan.defaults ? firstAnswer(parts.defaults, call, request, dialect, warnings) : undefined),
   // The upstream's warnings (a relay that cannot re-sign) are raised before its first await.
   (exchange) => {
-    const { plan, request, shown, call, parts, warnings } = exchange;
-    return collecting(warnings, () => (plan.upstream ? forward(request, shown, call, () => exchange.key, parts, warnings) : miss(call, exchange.key, request, parts)));
+    const { plan, request, call, parts, warnings } = exchange;
+    return collecting(warnings, () => (plan.upstream ? forward(exchange) : miss(call, exchange.key, request, parts)));
   },
 ];
 

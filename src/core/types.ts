@@ -61,6 +61,12 @@ export interface Interaction {
   readonly key: MatchKey;
   readonly request: HttpRequest;
   readonly response: HttpResponse;
+  /**
+   * The merchant ids the recorded request carried (Alipay dialects: field -> value), which replay
+   * swaps for a live request's. Stored with the recording so replay need not decode the recorded
+   * request; absent in older cassettes and for other dialects (then read from the request).
+   */
+  readonly merchantIds?: Readonly<Record<string, string>>;
   /** Notifications the sandbox sent because of this exchange, caught by the notify relay. */
   readonly notifications?: readonly RecordedNotification[];
 }
@@ -128,6 +134,8 @@ export interface Dialect {
   encode(reply: BusinessReply, call: Call, request: HttpRequest): HttpResponse;
   /** Fit a recorded response to a live request (new ids, new signature). */
   adapt(recorded: Interaction, call: Call, request: HttpRequest): HttpResponse;
+  /** What `adapt` reads of a recorded call, stored with the recording (Interaction.merchantIds). */
+  merchantIds?(call: Call): Readonly<Record<string, string>>;
   sign(response: HttpResponse, call: Call): HttpResponse;
   verify(request: HttpRequest, call: Call): SignatureCheck;
 }

@@ -78,11 +78,11 @@ export function merchantId(call: Call, field: string): string | undefined {
 }
 
 /** The merchant ids a request carries (top-level params and business fields), by field name. */
-export function merchantIds(call: Call): Map<string, string> {
-  const ids = new Map<string, string>();
+export function merchantIds(call: Call): Record<string, string> {
+  const ids: Record<string, string> = {};
   for (const field of MERCHANT_ID_FIELDS) {
     const value = merchantId(call, field);
-    if (value !== undefined) ids.set(field, value);
+    if (value !== undefined) ids[field] = value;
   }
   return ids;
 }

@@ -20,11 +20,13 @@ const RECORDED_IDS = Symbol('recorded merchant ids');
 type Resign = (response: HttpResponse, call: Call, mapping: ReadonlyMap<string, string>, signer: AlipaySigner) => Resigned;
 
 export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call, options: AlipayDialectOptions) {
-  // A recorded request is decoded once, not on every replay of it, and only its merchant ids are
-  // kept: not its URL, forms or call, since a cassette may hold 100,000 recorded requests. They are
-  // kept with the recorded response, which replay holds; a large cassette's recorded request is
-  // let go once read (cassettes/format.ts).
+  // A recording stores its merchant ids (Interaction.merchantIds), so replay never decodes the
+  // recorded request. An older one has them read from its request once, not on every replay, and
+  // only they are kept: not its URL, forms or call, since a cassette may hold 100,000 recorded
+  // requests. They are kept with the recorded response, which replay holds; a large cassette's
+  // recorded request is let go once read (cassettes/format.ts).
   const recordedIds = (recorded: Interaction) =>
+    recorded.merchantIds ??
     memoised(recorded.response, RECORDED_IDS, () => {
       const request = recorded.request;
       const ids = merchantIds(decode(request));
@@ -36,6 +38,7 @@ export function adaptWith(resign: Resign, decode: (request: HttpRequest) => Call
     return result.response;
   };
   return {
+    merchantIds,
     /** The recorded bytes go out untouched unless an id differs (or `resign: always`). */
     adapt(recorded: Interaction, call: Call): HttpResponse {
       const mapping = idMapping(recordedIds(recorded), call);

@@ -24,9 +24,10 @@ const SAME_IDS: ReadonlyMap<string, string> = new Map();
  * Recorded id -> live id, for every merchant id whose value differs between the two calls. Replay
  * asks on every request, and usually nothing differs: then no map is made.
  */
-export function idMapping(recorded: ReadonlyMap<string, string>, live: Call): ReadonlyMap<string, string> {
+export function idMapping(recorded: Readonly<Record<string, string>>, live: Call): ReadonlyMap<string, string> {
   let mapping: Map<string, string> | undefined;
-  for (const [field, old] of recorded) {
+  for (const field in recorded) {
+    const old = recorded[field]!;
     const now = merchantId(live, field);
     if (now !== undefined && now !== old) (mapping ??= new Map()).set(old, now);
   }

@@ -7,7 +7,7 @@ import { merchantIds } from '../dialects/alipay-key.js';
 
 /** The trade ids a call names: the merchant's own (out_trade_no, ...) and Alipay's trade_no. */
 export function tradeIds(call: Call): Set<string> {
-  const ids = new Set(merchantIds(call).values());
+  const ids = new Set(Object.values(merchantIds(call)));
   const biz = call.biz && typeof call.biz === 'object' ? (call.biz as Record<string, unknown>) : {};
   const tradeNo = call.params.trade_no ?? biz.trade_no;
   if (typeof tradeNo === 'string' && tradeNo) ids.add(tradeNo);

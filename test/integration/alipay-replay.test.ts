@@ -3,7 +3,7 @@
 // test key, and verified by the SDK. With the wrong public key the SDK's check fails.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import iconv from 'iconv-lite';
@@ -50,7 +50,7 @@ async function setup(t: TestContext) {
 }
 
 test('v2 exec: replies for new order ids are adapted, re-signed, and verified by alipay-sdk', async (t) => {
-  const { alipay, options, paymockKey } = await setup(t);
+  const { dir, alipay, options, paymockKey } = await setup(t);
   const statuses = ['WAIT_BUYER_PAY', 'WAIT_BUYER_PAY', 'TRADE_SUCCESS'];
   alipay.v2('alipay.trade.query', (biz, n) => ({ out_trade_no: biz.out_trade_no!, trade_no: '2024010122001400000000000007', trade_status: statuses[n - 1] ?? 'TRADE_SUCCESS', total_amount: '10.00' }));
   alipay.v2('alipay.trade.refund', (biz) => ({ out_trade_no: biz.out_trade_no!, refund_fee: biz.refund_amount!, fund_change: 'Y' }));
@@ -63,6 +63,8 @@ test('v2 exec: replies for new order ids are adapted, re-signed, and verified by
   await recorder.stop();
   await alipay.upstream.close();
   assert.deepEqual(recorded.map((r) => r.tradeStatus), statuses);
+  const stored = JSON.parse(await readFile(path.join(dir, 'alipay.json'), 'utf8')).interactions;
+  assert.deepEqual(stored.map((i: { merchantIds?: object }) => i.merchantIds).slice(2), [{ out_trade_no: 'ORDER-REC-1' }, { out_trade_no: 'ORDER-REC-1', out_request_no: 'R1' }], 'ids from biz_content are stored');
 
   const player = await startPaymock(options('replay'));
   t.after(() => player.stop());
@@ -131,6 +133,7 @@ test('legacy GBK spot pay: byte-exact for the same ids, adapted and MD5-signed f
   const cassette = JSON.parse(await readFile(path.join(dir, 'alipay.json'), 'utf8'));
   assert.equal(cassette.interactions[0].key.fields.trans_name, '测试商品', 'the GBK form is decoded as GBK');
   assert.equal(cassette.interactions[0].response.body.charset, 'gbk');
+  assert.deepEqual(cassette.interactions[0].merchantIds, { partner_trans_id: 'P-REC-1' }, 'the ids replay swaps are stored with the recording');
 
   const player = await startPaymock(options('replay'));
   t.after(() => player.stop());
@@ -146,6 +149,15 @@ test('legacy GBK spot pay: byte-exact for the same ids, adapted and MD5-signed f
   assert.equal(reply.sign, md5Sign(mapiResponseSignContent(reply.business!), MD5_KEY, 'gbk'), 'the MD5 signature verifies with the merchant key');
   assert.notEqual(reply.sign, parseMapiReply(iconv.decode(live.body, 'gbk')).sign);
   assert.equal(Number(adapted.headers['content-length']), adapted.body.length);
+  await player.stop();
+
+  // A cassette recorded before the ids were stored: they are read from the recorded request.
+  delete cassette.interactions[0].merchantIds;
+  await writeFile(path.join(dir, 'older.json'), JSON.stringify({ ...cassette, name: 'older' }));
+  const older = await startPaymock({ ...options('replay'), cassette: 'older' });
+  t.after(() => older.stop());
+  assert.ok((await pay(older.url, 'P-REC-1')).body.equals(live.body));
+  assert.ok((await pay(older.url, 'P-CI-2')).body.equals(adapted.body), 'adapted alike');
 });
 
 test('an adapted reply that cannot be re-signed is served with a warning in the log and the journal', async (t) => {
