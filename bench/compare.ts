@@ -126,11 +126,13 @@ async function main(): Promise<void> {
   const seconds = Number(secondsArg ?? 3);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'paymock-compare-'));
   let other: Awaited<ReturnType<typeof starterFor>> | undefined;
+  const measured: ServerChild[] = [];
   try {
     other = await starterFor(process.env.COMPARE_B_REF, dir);
     const { baseline, options, workload, prepare } = await setUp(kindArg as Kind, dir);
     const a = await withChildArgs(process.env.COMPARE_A_ARGS, () => startChild('A', { kind: 'paymock', options: { ...options, ...parseOptions(optionsA, 'A') } }));
     const b = await other.starter.startChild(other.label, { kind: 'paymock', options: { ...options, ...parseOptions(optionsB, 'B') } });
+    measured.push(a, b);
     for (const server of [a, b]) await prepare?.(server);
     const cpu = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
     const rate = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
@@ -159,6 +161,8 @@ async function main(): Promise<void> {
       console.log(`${server.name.padEnd(9)} ${median(cpu.get(server)!).toFixed(1).padStart(7)} us/req ${Math.round(median(rate.get(server)!)).toLocaleString('en-US').padStart(7)} req/s  ${vs}`);
     }
   } finally {
+    // Stopped, not killed: an exiting child writes what its node flags ask for (--cpu-prof).
+    await Promise.allSettled(measured.map((server) => server.stop()));
     killAllChildren();
     other?.starter.killAllChildren();
     other?.remove();
