@@ -7,7 +7,7 @@ import type { RecordedNotification } from '../../src/core/types.js';
 
 export function storedPay(
   i: number,
-  parts: { keyFields: Record<string, string>; requestJson: string; responseXml: string; notifications?: RecordedNotification[] },
+  parts: { keyFields: Record<string, string>; requestJson: string; responseXml: string; notifications?: RecordedNotification[]; merchantIds?: Record<string, string> },
 ): StoredInteraction {
   return toStoredInteraction({
     recordedAt: new Date(i * 1000).toISOString(),
@@ -15,6 +15,7 @@ export function storedPay(
     dialect: 'http',
     api: 'POST /pay',
     key: makeKey({ i: String(i), ...parts.keyFields }),
+    ...(parts.merchantIds ? { merchantIds: parts.merchantIds } : {}),
     request: { method: 'POST', url: `http://h/pay?i=${i}`, headers: [['Host', 'h']], body: textBody(parts.requestJson) },
     response: { status: 200, headers: [['Content-Type', 'text/xml; charset=GBK']], body: textBody(parts.responseXml, 'GBK') },
     ...(parts.notifications ? { notifications: parts.notifications } : {}),

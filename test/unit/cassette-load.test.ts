@@ -26,6 +26,7 @@ const TRICKY = 'a "quoted" {brace} [bracket] \\ back\\slash \\" } ] , : 订单 �
 
 function stored(i: number): StoredInteraction {
   return storedPay(i, {
+    ...(i % 2 ? { merchantIds: { out_trade_no: `单-${i} ${TRICKY}` } } : {}),
     keyFields: { subject: `商品${i}`, tricky: TRICKY },
     requestJson: `{"t":${JSON.stringify(TRICKY)}}`,
     responseXml: `<r>${TRICKY.replace(/\u0001/, '')} ${i}</r>`,
@@ -57,6 +58,8 @@ test('the scanner reads pretty, minified and reordered files as JSON.parse + the
     assert.ok(loaded.data.interactions.every((interaction) => interaction instanceof RawStoredInteraction), `${label}: left in the file`);
     assert.equal(loaded.data.interactions[1]!.key.fields.subject, '商品1', label);
     assert.equal(loaded.data.interactions[1]!.key.fields.tricky, TRICKY, label);
+    assert.deepEqual(loaded.data.interactions[1]!.merchantIds, { out_trade_no: `单-1 ${TRICKY}` }, label);
+    assert.equal(loaded.data.interactions[0]!.merchantIds, undefined, label);
     assert.equal(loaded.data.interactions[2]!.response.body && 'text' in loaded.data.interactions[2]!.response.body ? loaded.data.interactions[2]!.response.body.text : '', `<r>${TRICKY.replace(/\u0001/, '')} 2</r>`);
   }
   // An empty cassette, and one with a field of its own: the ordinary path (or the same result).
@@ -86,6 +89,9 @@ test('a truncated or invalid cassette gives the same error naming the file, and 
     assert.equal(await readFile(file, 'utf8'), text, 'never overwritten');
   }
   await assert.rejects(loadText(dir, cassetteText(bad)), /interactions\[1\]\.response\.status: Too small/);
+  const badIds = JSON.parse(good) as { interactions: Array<{ merchantIds?: unknown }> };
+  badIds.interactions[1]!.merchantIds = { out_trade_no: 7 };
+  await assert.rejects(loadText(dir, cassetteText(badIds as never)), /interactions\[1\]\.merchantIds\.out_trade_no: Invalid input: expected string/);
 });
 
 test('interactions read from the file on first use, and written back byte for byte', async (t) => {
