@@ -1,6 +1,7 @@
 // The cassette file format: one JSON object per cassette, validated on load with the field named.
 import { z } from 'zod';
 import { fromStored, toStored } from '../core/body.js';
+import { interner } from '../core/interner.js';
 import { makeKey } from '../core/match-key.js';
 import type { Releasable, WorkingSet } from './working-set.js';
 import type { Body, DialectName, HeaderList, HttpRequest, HttpResponse, Interaction, MatchKey, RecordedNotification } from '../core/types.js';
@@ -15,12 +16,18 @@ function headerLines(headers: HeaderList): string[] {
   return headers.map(([name, value]) => `${name}: ${value}`);
 }
 
-function headerList(lines: readonly string[]): HeaderList {
+function headerList(lines: readonly string[], once: (text: string) => string = (text) => text): HeaderList {
   return lines.map((line) => {
     const colon = line.indexOf(':');
-    return [line.slice(0, colon), line.slice(colon + 2)];
+    return [once(line.slice(0, colon)), once(line.slice(colon + 2))];
   });
 }
+
+/**
+ * Made replies are kept (in a working set, up to 100,000 and more), and most of their header names
+ * and values, charsets and status texts are the same from one to the next: one copy of each.
+ */
+const shared = interner();
 const StoredBodySchema = z.union([
   z.object({ charset: z.string().min(1), text: z.string() }).strict(),
   z.object({ base64: z.string() }).strict(),
@@ -162,6 +169,11 @@ function fromStoredRequest(stored: StoredInteraction['request'], textOnce: boole
   return { method: stored.method, url: stored.url, headers: headerList(stored.headers), body: fromStored(stored.body, textOnce) };
 }
 
+function fromStoredResponse(stored: StoredInteraction['response'], textOnce: boolean): HttpResponse {
+  const { status, statusText, headers, body } = stored;
+  return { status, ...(statusText !== undefined ? { statusText: shared(statusText) } : {}), headers: headerList(headers, shared), body: fromStored(body, textOnce, shared) };
+}
+
 function fromStoredNotification(stored: StoredNotification): RecordedNotification {
   return { receivedAt: stored.receivedAt, headers: headerList(stored.headers), body: fromStored(stored.body) };
 }
@@ -225,7 +237,7 @@ class StoredBackedInteraction implements Interaction, Releasable {
       // An Alipay recording without its merchant ids has them read from its request next: made
       // now, while the parse is at hand, rather than read back from the file again.
       request: merchantIds === undefined && this.dialect !== 'http' ? this.#hold(fromStoredRequest(request, textOnce)) : undefined,
-      response: { status: response.status, ...(response.statusText !== undefined ? { statusText: response.statusText } : {}), headers: headerList(response.headers), body: fromStored(response.body, textOnce) },
+      response: fromStoredResponse(response, textOnce),
       notifications: notifications?.length ? notifications.map(fromStoredNotification) : undefined,
     };
     if (this.#workingSet) {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PaymockError } from '../core/errors.js';
+import { interner } from '../core/interner.js';
 import { formatIssues, jsonErrorWhere } from '../core/schema-error.js';
 import { CassetteFileSchema, looksStoredInteraction, type CassetteFile, type StoredInteraction } from './format.js';
 import { CassetteSource, RawStoredInteraction, type KeptFields } from './raw-interaction.js';
@@ -32,20 +33,6 @@ export function parseCassetteText(text: string, file: string): LoadedCassette {
   return { data: parsed.data, appendable: lastField === 'interactions' && parsed.data.interactions.length > 0 };
 }
 
-/**
- * Strings a kept key holds (field names, api, dialect, most values) repeat across interactions:
- * one copy each instead of one per interaction. Bounded: unique values stop being remembered.
- */
-function interner(): (text: string) => string {
-  const seen = new Map<string, string>();
-  return (text) => {
-    const known = seen.get(text);
-    if (known !== undefined) return known;
-    if (seen.size < 10_000 && text.length <= 64) seen.set(text, text);
-    return text;
-  };
-}
-
 /** What an interaction left in the file keeps in memory: what its key needs (mended to UTF-8). */
 function kept(value: StoredInteraction, once: (text: string) => string): KeptFields {
   const fields: Record<string, string> = {};
@@ -55,6 +42,7 @@ function kept(value: StoredInteraction, once: (text: string) => string): KeptFie
 
 async function scanned(filling: Filling, source: CassetteSource): Promise<LoadedCassette> {
   const interactions: StoredInteraction[] = [];
+  // Strings a kept key holds (field names, api, dialect, most values) repeat across interactions.
   const once = interner();
   const { header, interactionsLast } = await scanCassette(filling, (value, index, start, end) => {
     if (!looksStoredInteraction(value)) throw new ScanMiss(`interaction ${index}`);

@@ -221,11 +221,15 @@ class StoredTextBody implements Body {
   }
 }
 
-/** `textOnce`: the text is let go once the bytes are made (StoredTextBody). */
-export function fromStored(stored: StoredBody, textOnce = false): Body {
+/**
+ * `textOnce`: the text is let go once the bytes are made (StoredTextBody). `once` gives the
+ * charset name to keep (a shared copy, cassettes/format.ts).
+ */
+export function fromStored(stored: StoredBody, textOnce = false, once: (text: string) => string = (text) => text): Body {
   if ('base64' in stored) return { bytes: Buffer.from(stored.base64, 'base64'), charset: undefined, text: undefined };
-  const known = isKnownCharset(stored.charset);
+  const charset = once(stored.charset);
+  const known = isKnownCharset(charset);
   // An unknown charset fails here, as the cassette loads, not at the first replay.
-  if (!known || stored.text === '') return { bytes: encodeText(stored.text, stored.charset), charset: stored.charset, text: stored.text };
-  return new StoredTextBody(stored.text, stored.charset, textOnce);
+  if (!known || stored.text === '') return { bytes: encodeText(stored.text, charset), charset, text: stored.text };
+  return new StoredTextBody(stored.text, charset, textOnce);
 }
