@@ -101,7 +101,7 @@ export class CassetteSession {
   }
 
   answer(key: MatchKey, call: Call, request: HttpRequest, dialect: Dialect): Answer | undefined {
-    const index = this.#index.take(key.id);
+    const index = this.#index.take(key);
     if (index === undefined) return undefined;
     const recorded = this.#live[index]!;
     return {
@@ -128,7 +128,7 @@ export class CassetteSession {
     this.#live.push(interaction);
     this.#index.add(index, interaction.key);
     // What was just recorded was already served once, live.
-    this.#index.take(interaction.key.id);
+    this.#index.take(interaction.key);
     return index;
   }
 

@@ -44,8 +44,10 @@ export interface Call {
 
 /** A match key: readable fields (stored in cassettes, printed on a miss) and their hash. */
 export interface MatchKey {
-  /** The canonical text of the fields: equal keys, equal ids. */
+  /** The canonical text of the fields: equal keys, equal ids (made when asked). */
   readonly id: string;
+  /** A small hash of `id`: equal keys, equal buckets; unequal keys rarely share one (compare with sameKey). */
+  readonly bucket: number;
   /** A short digest of `id`, for people. */
   readonly hash: string;
   readonly fields: Readonly<Record<string, string>>;
