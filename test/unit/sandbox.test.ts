@@ -76,4 +76,21 @@ test('the ledger stays bounded: beyond its size the oldest trade is forgotten', 
   for (const id of ['a', 'b', 'c', 'd']) box.handle(call({ outTradeNo: id }));
   assert.deepEqual(box.trades().map((trade) => trade.outTradeNo), ['b', 'c', 'd']);
   assert.equal((box.handle(call({ op: 'query', outTradeNo: 'a' })) as { error: string }).error, 'TRADE_NOT_EXIST');
+  // By Alipay's trade number alone: the forgotten one too.
+  const byNumber = (tradeNo: string) => box.handle(call({ op: 'query', outTradeNo: undefined, tradeNo }));
+  assert.equal((byNumber('T1') as { error: string }).error, 'TRADE_NOT_EXIST');
+  assert.equal((byNumber('T3') as { trade: { outTradeNo: string } }).trade.outTradeNo, 'c');
+  assert.equal((box.handle(call({ op: 'query', outTradeNo: undefined, tradeNo: 'T3', merchant: 'other' })) as { error: string }).error, 'TRADE_NOT_EXIST', 'per merchant');
+});
+
+test('a trade number a rule gave several trades names the oldest, until it is forgotten', () => {
+  const box = new Sandbox({ now: () => new Date(0), tradeNo: () => 'unused' }, 1000, 2);
+  box.force(call({ outTradeNo: 'x', tradeNo: 'SAME' }), 'TRADE_SUCCESS');
+  box.force(call({ outTradeNo: 'y', tradeNo: 'SAME' }), 'WAIT_BUYER_PAY');
+  const byNumber = () => box.handle(call({ op: 'query', outTradeNo: undefined, tradeNo: 'SAME' })) as { trade: { outTradeNo: string } };
+  assert.equal(byNumber().trade.outTradeNo, 'x');
+  box.force(call({ outTradeNo: 'z', tradeNo: 'OTHER' }), 'TRADE_SUCCESS');
+  assert.equal(byNumber().trade.outTradeNo, 'y', 'x was forgotten');
+  box.reset();
+  assert.equal((box.handle(call({ op: 'query', outTradeNo: undefined, tradeNo: 'OTHER' })) as { error: string }).error, 'TRADE_NOT_EXIST');
 });

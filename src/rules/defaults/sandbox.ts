@@ -74,8 +74,16 @@ export function refundedCents(trade: Trade): number {
   return trade.refunds.reduce((sum, refund) => sum + cents(refund.amount), 0);
 }
 
+const tradeKey = (merchant: string, id: string) => `${merchant}\u0000${id}`;
+
 export class Sandbox {
+  /** By merchant and out_trade_no, oldest first. */
   readonly #trades = new Map<string, Trade>();
+  /**
+   * By merchant and Alipay's trade_no, for calls that name only that (a query or refund by
+   * trade_no): the trades with that number, oldest first (a rule may give several the same).
+   */
+  readonly #byTradeNo = new Map<string, Trade[]>();
   readonly #clock: SandboxClock;
   readonly #refundWindowMs: number;
   readonly #maxTrades: number;
@@ -96,6 +104,7 @@ export class Sandbox {
 
   reset(): void {
     this.#trades.clear();
+    this.#byTradeNo.clear();
   }
 
   trades(): Trade[] {
@@ -107,8 +116,27 @@ export class Sandbox {
   }
 
   #find(request: TradeRequest): Trade | undefined {
-    if (request.outTradeNo) return this.#age(this.#trades.get(`${request.merchant}\u0000${request.outTradeNo}`));
-    return this.#age(this.trades().find((trade) => trade.merchant === request.merchant && trade.tradeNo === request.tradeNo));
+    if (request.outTradeNo) return this.#age(this.#trades.get(tradeKey(request.merchant, request.outTradeNo)));
+    return request.tradeNo === undefined ? undefined : this.#age(this.#byTradeNo.get(tradeKey(request.merchant, request.tradeNo))?.[0]);
+  }
+
+  #add(trade: Trade): void {
+    const key = tradeKey(trade.merchant, trade.outTradeNo);
+    const replaced = this.#trades.get(key);
+    if (replaced) this.#forget(key, replaced);
+    this.#trades.set(key, trade);
+    const byNumber = tradeKey(trade.merchant, trade.tradeNo);
+    const same = this.#byTradeNo.get(byNumber);
+    if (same) same.push(trade);
+    else this.#byTradeNo.set(byNumber, [trade]);
+  }
+
+  #forget(key: string, trade: Trade): void {
+    this.#trades.delete(key);
+    const byNumber = tradeKey(trade.merchant, trade.tradeNo);
+    const same = this.#byTradeNo.get(byNumber)?.filter((other) => other !== trade);
+    if (same?.length) this.#byTradeNo.set(byNumber, same);
+    else this.#byTradeNo.delete(byNumber);
   }
 
   handle(request: TradeRequest): SandboxResult {
@@ -159,9 +187,12 @@ export class Sandbox {
       refunds: [],
       queriesUntilPaid: 0,
     };
-    this.#trades.set(`${trade.merchant}\u0000${trade.outTradeNo}`, trade);
-    // A Map iterates in insertion order: the first key is the oldest trade.
-    if (this.#trades.size > this.#maxTrades) this.#trades.delete(this.#trades.keys().next().value!);
+    this.#add(trade);
+    if (this.#trades.size > this.#maxTrades) {
+      // A Map iterates in insertion order: the first entry is the oldest trade.
+      const [key, oldest] = this.#trades.entries().next().value!;
+      this.#forget(key, oldest);
+    }
     return trade;
   }
 
