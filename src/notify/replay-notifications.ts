@@ -55,7 +55,8 @@ export function replayNotifications(deps: ReplayNotifyDeps): (request: HttpReque
 
   const resend = (interaction: Interaction, url: string, live: Call, request: HttpRequest) => {
     const recorded = dialectFor(interaction.request, deps.dialects).decode(interaction.request);
-    const mapping = idMapping(merchantIds(recorded), live);
+    // The ids the reply was adapted with (stored with the recording; read from older ones).
+    const mapping = idMapping(interaction.merchantIds ?? merchantIds(recorded), live);
     const merchant = merchantOf(live, request);
     const legacy = interaction.dialect === 'alipay-mapi';
     const answeredAt = Date.parse(interaction.recordedAt);
