@@ -7,14 +7,21 @@
 
 /** `write(item)` for each item passed to the returned function, at the end of the current turn, in order. */
 export function atEndOfTurn<T>(write: (item: T) => void): (item: T) => void {
+  return batchAtEndOfTurn((batch: T[]) => {
+    for (const item of batch) write(item);
+  });
+}
+
+/** `run(items)` once, at the end of the current turn, with every item passed in it, in order. */
+export function batchAtEndOfTurn<T>(run: (batch: T[]) => void): (item: T) => void {
   let ready: T[] = [];
-  const writeAll = () => {
+  const runAll = () => {
     const batch = ready;
     ready = [];
-    for (const item of batch) write(item);
+    run(batch);
   };
   return (item) => {
-    if (ready.length === 0) setImmediate(writeAll);
+    if (ready.length === 0) setImmediate(runAll);
     ready.push(item);
   };
 }
