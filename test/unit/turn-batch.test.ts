@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { atEndOfTurn } from '../../src/core/turn-batch.js';
+import { atEndOfTurn, batchAtEndOfTurn } from '../../src/core/turn-batch.js';
 
 test('atEndOfTurn writes a turn\'s items together, in order, once the turn ends, and starts afresh after', async () => {
   const written: string[] = [];
@@ -14,4 +14,20 @@ test('atEndOfTurn writes a turn\'s items together, in order, once the turn ends,
   later('c');
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(written, ['a', 'b', 'c'], 'a later turn gets its own batch');
+});
+
+test('batchAtEndOfTurn hands over a turn\'s items as one batch; what a batch adds goes to the next', async () => {
+  const batches: string[][] = [];
+  const later = batchAtEndOfTurn((batch: string[]) => {
+    batches.push(batch);
+    if (batch.includes('b')) later('from inside');
+  });
+  later('a');
+  later('b');
+  await Promise.resolve();
+  assert.deepEqual(batches, []);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches, [['a', 'b']]);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(batches, [['a', 'b'], ['from inside']]);
 });
