@@ -16,11 +16,23 @@ export function contentTypeCharset(contentType: string | undefined): string | un
   return match ? match[1] : undefined;
 }
 
+/** Whether the first byte after leading whitespace (what `\s` matches in latin1) is `<`. */
+function startsWithTag(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length && i < 200; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x3c) return true;
+    if (byte !== 0x20 && (byte < 0x09 || byte > 0x0d) && byte !== 0xa0) return false;
+  }
+  return false;
+}
+
 /** The charset declared for these bytes: Content-Type first, then an XML declaration. */
 export function declaredCharset(headers: HeaderList, bytes: Buffer): string | undefined {
   const fromHeader = contentTypeCharset(headerValue(headers, 'content-type'));
   if (fromHeader && isKnownCharset(fromHeader)) return fromHeader;
-  // The declaration is ASCII in every charset Alipay uses, so a latin1 view of the start is enough.
+  // The declaration is ASCII in every charset Alipay uses, so a latin1 view of the start is enough;
+  // a body that does not start with `<` (a form, JSON) has none, and no view is made of it.
+  if (!startsWithTag(bytes)) return undefined;
   const declared = XML_DECLARATION.exec(bytes.subarray(0, 200).toString('latin1'))?.[1];
   return declared && isKnownCharset(declared) ? declared : undefined;
 }

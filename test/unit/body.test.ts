@@ -17,6 +17,15 @@ test('a GBK XML body is decoded by its declaration and stored as text plus chars
   assert.ok(fromStored(stored).bytes.equals(bytes));
 });
 
+test('an XML declaration counts after leading whitespace, and only at the start of the body', () => {
+  const xml = '<?xml version="1.0" encoding="GBK"?><a>x</a>';
+  for (const lead of ['', ' ', '\r\n\t', '\u00a0\v\f ']) assert.equal(declaredCharset([], Buffer.from(lead + xml, 'latin1')), 'GBK', JSON.stringify(lead));
+  assert.equal(declaredCharset([], Buffer.from(`x=1&y=${xml}`)), undefined, 'a form that carries XML in a field');
+  assert.equal(declaredCharset([], Buffer.from(JSON.stringify({ xml }))), undefined, 'JSON that carries XML');
+  assert.equal(declaredCharset([], Buffer.from(`${' '.repeat(200)}${xml}`)), undefined, 'past the first 200 bytes, as before');
+  assert.equal(declaredCharset([], Buffer.alloc(0)), undefined);
+});
+
 test('the Content-Type charset wins over the XML declaration', () => {
   const bytes = Buffer.from('<?xml version="1.0" encoding="GBK"?><a>x</a>');
   assert.equal(declaredCharset([['content-type', 'text/xml; charset=UTF-8']], bytes), 'UTF-8');
