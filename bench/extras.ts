@@ -56,23 +56,36 @@ export function formatSign(report: SignReport, scenarios: readonly ScenarioRepor
   ].join('\n');
 }
 
-export function formatRecord(result: RecordResult): string {
-  const rows = [
-    [
-      `${thousands(result.interactions)} over ${result.connections} conns`,
-      fixed(0)(result.totalMs),
-      thousands(result.perSec),
-      `${thousands(result.firstHalfPerSec)} / ${thousands(result.secondHalfPerSec)}`,
-      fixed(0)(result.stopMs),
-      fixed(1)(result.fileMB),
-      fixed(1)(result.cpuUsPerInteraction),
-      result.fileProblems.length === 0 ? 'ok' : 'WRONG',
-    ],
+/** Record mode over several fresh paymocks: the run with the median rate, every file's problems, and each run. */
+export interface RecordReport extends RecordResult {
+  readonly runs: readonly RecordResult[];
+}
+
+export function summariseRecord(runs: readonly RecordResult[]): RecordReport {
+  const byRate = [...runs].sort((a, b) => a.perSec - b.perSec);
+  const middle = byRate[Math.floor((byRate.length - 1) / 2)]!;
+  // The file check is judged on every run's file, not the median one's alone.
+  const fileProblems = runs.flatMap((run, i) => run.fileProblems.map((problem) => (runs.length > 1 ? `run ${i + 1}: ${problem}` : problem)));
+  return { ...middle, fileProblems, runs };
+}
+
+export function formatRecord(report: RecordReport): string {
+  const row = (result: RecordResult, label: string) => [
+    label,
+    fixed(0)(result.totalMs),
+    thousands(result.perSec),
+    `${thousands(result.firstHalfPerSec)} / ${thousands(result.secondHalfPerSec)}`,
+    fixed(0)(result.stopMs),
+    fixed(1)(result.fileMB),
+    fixed(1)(result.cpuUsPerInteraction),
+    result.fileProblems.length === 0 ? 'ok' : 'WRONG',
   ];
+  const what = `${thousands(report.interactions)} over ${report.connections} conns`;
+  const rows = report.runs.length > 1 ? [...report.runs.map((run, i) => row(run, `run ${i + 1}`)), row(report, `median (${what})`)] : [row(report, what)];
   return [
-    'record-10k: paymock record mode (gateway, upstream = origin), distinct legacy GBK calls (distinct trade_no), one run',
+    `record-10k: paymock record mode (gateway, upstream = origin), distinct legacy GBK calls (distinct trade_no), ${report.runs.length} run(s), each in a fresh paymock; the median run by rate`,
     renderTable(['interactions', 'total ms', 'per s', '1st / 2nd half per s', 'stop (flush) ms', 'file MB', 'CPU us/each', 'file'], rows),
-    ...result.fileProblems.map((problem) => `(!) cassette file: ${problem}`),
+    ...report.fileProblems.map((problem) => `(!) cassette file: ${problem}`),
   ].join('\n');
 }
 
