@@ -16,9 +16,12 @@ export function contentTypeCharset(contentType: string | undefined): string | un
   return match ? match[1] : undefined;
 }
 
+/** How far into a body an XML declaration is looked for. */
+const DECLARATION_WINDOW = 200;
+
 /** Whether the first byte after leading whitespace (what `\s` matches in latin1) is `<`. */
 function startsWithTag(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length && i < 200; i++) {
+  for (let i = 0; i < bytes.length && i < DECLARATION_WINDOW; i++) {
     const byte = bytes[i]!;
     if (byte === 0x3c) return true;
     if (byte !== 0x20 && (byte < 0x09 || byte > 0x0d) && byte !== 0xa0) return false;
@@ -33,7 +36,7 @@ export function declaredCharset(headers: HeaderList, bytes: Buffer): string | un
   // The declaration is ASCII in every charset Alipay uses, so a latin1 view of the start is enough;
   // a body that does not start with `<` (a form, JSON) has none, and no view is made of it.
   if (!startsWithTag(bytes)) return undefined;
-  const declared = XML_DECLARATION.exec(bytes.subarray(0, 200).toString('latin1'))?.[1];
+  const declared = XML_DECLARATION.exec(bytes.subarray(0, DECLARATION_WINDOW).toString('latin1'))?.[1];
   return declared && isKnownCharset(declared) ? declared : undefined;
 }
 
