@@ -14,9 +14,26 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/**
+ * Whether two header names are the same in any case, without making lower-case copies: every
+ * lookup compares against every header, and each copy was a string to collect.
+ */
+export function isHeader(name: string, other: string): boolean {
+  if (name.length !== other.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    let a = name.charCodeAt(i);
+    let b = other.charCodeAt(i);
+    if (a === b) continue;
+    if (a > 0x7f || b > 0x7f) return name.toLowerCase() === other.toLowerCase(); // not tokens; as toLowerCase sees them
+    if (a >= 0x41 && a <= 0x5a) a += 0x20;
+    if (b >= 0x41 && b <= 0x5a) b += 0x20;
+    if (a !== b) return false;
+  }
+  return true;
+}
+
 export function headerValue(headers: HeaderList, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  for (const [key, value] of headers) if (key.toLowerCase() === lower) return value;
+  for (const [key, value] of headers) if (isHeader(key, name)) return value;
   return undefined;
 }
 
