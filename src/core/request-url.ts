@@ -7,12 +7,13 @@
 // with something derived from it once: a recorded response keeps its request's merchant ids there
 // (dialects/alipay-options.ts).
 import type { HttpRequest } from './types.js';
+import { parseUrl } from './parse-url.js';
 
 const MEMO = Symbol('paymock.request-memo');
 
 interface Memo {
   readonly owner: object;
-  url?: URL;
+  url?: RequestUrl;
   [slot: symbol]: unknown;
 }
 
@@ -28,9 +29,12 @@ function memoOf(owner: object): Memo {
   return memo;
 }
 
-export function requestUrl(request: HttpRequest): Readonly<URL> {
+/** The parts of a request's URL that paymock reads, as WHATWG `URL` gives them. */
+export type RequestUrl = Readonly<Pick<URL, 'protocol' | 'host' | 'hostname' | 'port' | 'pathname' | 'search' | 'origin'>>;
+
+export function requestUrl(request: HttpRequest): RequestUrl {
   const memo = memoOf(request);
-  return (memo.url ??= new URL(request.url));
+  return (memo.url ??= parseUrl(request.url));
 }
 
 /** A value derived once from `owner` (a request, or a recorded response), under `slot` (a module's own symbol). */

@@ -1,6 +1,6 @@
 // The generic dialect: any HTTP API, matched on method, host, path, sorted query and a
 // normalised body (form fields sorted, JSON canonical, otherwise the exact bytes).
-import { requestUrl } from '../core/request-url.js';
+import { requestUrl, type RequestUrl } from '../core/request-url.js';
 import { canonicalJson, tryParseJson } from '../core/canonical-json.js';
 import { parseForm, rawFormText, sortedForm } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
@@ -11,7 +11,7 @@ import type { BusinessReply, Call, Dialect, HttpRequest, HttpResponse, MatchKey 
 const FORM = /^application\/x-www-form-urlencoded/i;
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json/i;
 
-function queryFields(url: URL): Array<[string, string]> {
+function queryFields(url: RequestUrl): Array<[string, string]> {
   return url.search.length > 1 ? parseForm(url.search.slice(1)) : [];
 }
 

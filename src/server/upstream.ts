@@ -9,7 +9,7 @@ import type { Stream } from 'node:stream';
 import tls from 'node:tls';
 import httpProxy from 'http-proxy';
 import { makeBody } from '../core/body.js';
-import { requestUrl } from '../core/request-url.js';
+import { requestUrl, type RequestUrl } from '../core/request-url.js';
 import { PaymockError } from '../core/errors.js';
 import { endToEnd, fromRaw } from '../core/headers.js';
 import { SESSION_HEADER } from '../core/session.js';
@@ -53,7 +53,7 @@ function upstreamError(error: NodeJS.ErrnoException, url: string): PaymockError 
 }
 
 /** A request-shaped object for http-proxy: it reads method, url, headers and socket from it. */
-function proxyRequest(request: HttpRequest, url: Readonly<URL>): http.IncomingMessage {
+function proxyRequest(request: HttpRequest, url: RequestUrl): http.IncomingMessage {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of endToEnd(request.headers)) {
     const lower = name.toLowerCase();
