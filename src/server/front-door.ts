@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { makeBody } from '../core/body.js';
 import { isPromise, type MaybePromise } from '../core/maybe-async.js';
 import { describe, statusFor } from '../core/errors.js';
-import { headerValue, setHeader, toRaw } from '../core/headers.js';
+import { headerValue, isHeader, setHeader, toRaw } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
 import { atEndOfTurn, batchAtEndOfTurn } from '../core/turn-batch.js';
 import type { Fault, HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
@@ -51,7 +51,7 @@ function targetHeaders(rawHeaders: string[], url: string): HeaderList {
   const headers: HeaderList = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    headers.push([name, name.length === 4 && name.toLowerCase() === 'host' ? authorityOf(url) : rawHeaders[i + 1]!]);
+    headers.push([name, isHeader(name, 'host') ? authorityOf(url) : rawHeaders[i + 1]!]);
   }
   return headers;
 }
@@ -66,9 +66,8 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, outco
   const raw: string[] = [];
   let hasLength = false;
   for (const [name, value] of response.headers) {
-    const lower = name.length === 14 || name.length === 16 ? name.toLowerCase() : '';
-    if (lower === SOURCE_HEADER) continue;
-    if (lower === 'content-length') hasLength = true;
+    if (isHeader(name, SOURCE_HEADER)) continue;
+    if (isHeader(name, 'content-length')) hasLength = true;
     raw.push(name, value);
   }
   raw.push(SOURCE_HEADER, outcome.source);
@@ -77,6 +76,10 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, outco
   res.writeHead(response.status, response.statusText ?? http.STATUS_CODES[response.status] ?? '', raw);
   res.end(bodyless ? undefined : response.body.bytes);
 }
+
+/** Requests being answered on a connection (a pipelined request waits behind earlier ones). */
+const ANSWERING = Symbol('paymock.answering');
+type Counted = Duplex & { [ANSWERING]?: number };
 
 type Answered = { response: HttpResponse; outcome: Outcome; fault?: Fault };
 /** A request whose body is in, waiting for the end of the turn. */
@@ -126,8 +129,24 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let inFlight = 0;
   let drained: (() => void) | undefined;
   let stopping = false;
-  // Requests being answered per connection: a pipelined request waits behind earlier ones.
-  const answering = new WeakMap<Duplex, number>();
+
+  /** An exchange is over: its answer is out, or its connection is gone. */
+  const release = (socket: Counted) => {
+    socket[ANSWERING] = (socket[ANSWERING] ?? 1) - 1;
+    if (--inFlight === 0) drained?.();
+  };
+  // Once per exchange, after its answer (or failure) was written: counted out at once when the
+  // socket took every byte or the connection is gone, else when the response closes (a `timeout`
+  // fault, a slow reader). No listener per exchange on the usual path: a `close` listener on
+  // every response, with a WeakMap of sockets, cost what the rest of the bookkeeping did.
+  const settle = (res: ServerResponse) => {
+    if (res.writableFinished || res.closed) release(res.req.socket);
+    else res.once('close', () => release(res.req.socket));
+  };
+  const failed = (res: ServerResponse, error: unknown) => {
+    fail(res, error, log);
+    settle(res);
+  };
 
   const write = ({ res, handled, method }: Reply) => {
     // Stopping: this answer is the connection's last (Node then sends Connection: close).
@@ -137,6 +156,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     } catch (error) {
       fail(res, error, log);
     }
+    settle(res);
   };
   // Answers go out together at the end of the turn that produced them (core/turn-batch.ts): replay
   // under 50 connections, 67 -> 49 µs of CPU per request.
@@ -154,9 +174,9 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
         const headers = targetHeaders(req.rawHeaders, url);
         const handled = options.handle({ method, url, headers, body: makeBody(bytes, headers) });
         if (!isPromise(handled)) ready.push({ res, handled, method });
-        else handled.then((later) => respond({ res, handled: later, method }), (error: unknown) => fail(res, error, log));
+        else handled.then((later) => respond({ res, handled: later, method }), (error: unknown) => failed(res, error));
       } catch (error) {
-        fail(res, error, log);
+        failed(res, error);
       }
     }
     for (const reply of ready) write(reply);
@@ -168,30 +188,25 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     // it had been idle a moment earlier), so nothing new starts while in-flight exchanges drain.
     // Pipelined behind an answer still being produced, it is left alone: closing now would lose
     // that answer (which may already be recorded), and the connection closes after it anyway.
-    const socket = req.socket;
+    const socket: Counted = req.socket;
     if (stopping) {
-      if (!answering.get(socket)) socket.destroy();
+      if (!socket[ANSWERING]) socket.destroy();
       return;
     }
-    answering.set(socket, (answering.get(socket) ?? 0) + 1);
+    socket[ANSWERING] = (socket[ANSWERING] ?? 0) + 1;
     const target = req.url ?? '/';
     // Also inside tunnels: `paymock doctor` probes an intercepted host this way, offline. Admin
     // requests are not drained on stop (nothing of them is recorded, and the dashboard's event
     // feed never ends on its own): they end with their connection.
     if (target.startsWith(ADMIN_PREFIX) || target === '/__paymock' || target.startsWith('/__paymock?')) {
-      res.on('close', () => answering.set(socket, (answering.get(socket) ?? 1) - 1));
+      res.on('close', () => (socket[ANSWERING] = (socket[ANSWERING] ?? 1) - 1));
       options.admin(req, res);
       return;
     }
     inFlight++;
-    // One closure per exchange, doing both bookkeeping jobs.
-    res.on('close', () => {
-      answering.set(socket, (answering.get(socket) ?? 1) - 1);
-      if (--inFlight === 0) drained?.();
-    });
     readBody(req, options.maxBodyBytes).then(
       (bytes) => handleAll({ req, res, bytes }),
-      (error: unknown) => fail(res, error, log),
+      (error: unknown) => failed(res, error),
     );
   };
 
