@@ -136,14 +136,15 @@ async function main(): Promise<void> {
     for (const server of [a, b]) await prepare?.(server);
     const cpu = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
     const rate = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
+    const gc = new Map<ServerChild, number[]>([[baseline, []], [a, []], [b, []]]);
     const run = async (server: ServerChild, durationS: number) => {
       const session = await autocannonClient(server.url, SHAPE, workload).open();
-      const before = (await server.stats()).cpuUs;
+      const before = await server.stats();
       const load = await session.run(durationS);
-      const used = (await server.stats()).cpuUs - before;
+      const after = await server.stats();
       await session.close();
       if (load.non2xx > 0 || load.errors > 0) throw new Error(`${server.name}: ${load.non2xx} non-2xx answers, ${load.errors} errors`);
-      return { cpuUs: used / load.requests, reqPerSec: load.requests / load.durationS };
+      return { cpuUs: (after.cpuUs - before.cpuUs) / load.requests, gcUs: (after.gcUs - before.gcUs) / load.requests, reqPerSec: load.requests / load.durationS };
     };
     for (const server of [baseline, a, b]) await run(server, 1); // warm-up, discarded
     for (let round = 1; round <= rounds; round++) {
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
         const measured = await run(server, seconds);
         cpu.get(server)!.push(measured.cpuUs);
         rate.get(server)!.push(measured.reqPerSec);
+        gc.get(server)!.push(measured.gcUs);
       }
       const last = (server: ServerChild) => cpu.get(server)!.at(-1)!;
       console.log(`round ${round}: CPU us/req ${baseline.name} ${last(baseline).toFixed(1)}, A ${last(a).toFixed(1)} (${(last(a) / last(baseline)).toFixed(2)}x), ${b.name} ${last(b).toFixed(1)} (${(last(b) / last(baseline)).toFixed(2)}x)`);
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
     const ratio = (server: ServerChild) => median(cpu.get(server)!.map((value, i) => value / cpu.get(baseline)![i]!));
     for (const server of [baseline, a, b]) {
       const vs = server === baseline ? 'baseline' : `${ratio(server).toFixed(2)}x the baseline's CPU per request (median of per-round ratios)`;
-      console.log(`${server.name.padEnd(9)} ${median(cpu.get(server)!).toFixed(1).padStart(7)} us/req ${Math.round(median(rate.get(server)!)).toLocaleString('en-US').padStart(7)} req/s  ${vs}`);
+      console.log(`${server.name.padEnd(9)} ${median(cpu.get(server)!).toFixed(1).padStart(7)} us/req (GC ${median(gc.get(server)!).toFixed(1)}) ${Math.round(median(rate.get(server)!)).toLocaleString('en-US').padStart(7)} req/s  ${vs}`);
     }
   } finally {
     // Stopped, not killed: an exiting child writes what its node flags ask for (--cpu-prof).

@@ -3,6 +3,7 @@
 // Started by children.ts through fork(); speaks only over the IPC channel.
 //   node --import tsx bench/servers.ts '<ServerSpec as JSON>'
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ export interface ChildStats {
   readonly rssBytes: number;
   /** The kernel's high-water mark for this process's RSS. */
   readonly maxRssBytes: number;
+  /** Main-thread time spent in garbage collection since the process started, in microseconds. */
+  readonly gcUs: number;
 }
 
 /** What a paymock child says when asked to stop: how long stop() took (the final cassette flush). */
@@ -181,10 +184,17 @@ async function startServer(spec: ServerSpec): Promise<{ url: string; startMs?: n
   }
 }
 
+// Every collection's pause (the performance timeline's `gc` entries), for compare.ts to show.
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
 function readStats(): ChildStats {
   const cpu = process.cpuUsage();
   return {
     cpuUs: cpu.user + cpu.system,
+    gcUs: gcMs * 1000,
     rssBytes: process.memoryUsage.rss(),
     maxRssBytes: process.resourceUsage().maxRSS * 1024, // reported in KiB
   };
