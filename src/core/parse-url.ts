@@ -1,9 +1,9 @@
 // A request's URL, parsed once per request. Most are plain (`http://127.0.0.1:8080/gateway.do?a=1`):
-// for those, a match against what WHATWG URL leaves unchanged gives the same parts in less than
-// half the time and without the URL object's internals (0.42 µs per request, the most of any
-// one step of generic replay). Anything else (upper case, escapes WHATWG rewrites, dot segments,
-// IDN, user info, a fragment, IPv4 in a short form) goes to `new URL`, so both give the same
-// answer (test/parse-url.test.ts compares them field by field).
+// for those, one scan over what WHATWG URL keeps as it is gives the same parts without a URL
+// object (150-180 ns against 270-300 ns for `new URL`, in-process, pinned). Anything else (upper
+// case, escapes WHATWG rewrites, dot segments, IDN, user info, a fragment, IPv4 in a short form)
+// goes to `new URL`, so both give the same answer (test/unit/parse-url.test.ts compares them field
+// by field).
 import type { RequestUrl } from './request-url.js';
 
 /** What each ASCII character may be, unchanged by URL, in the host (as written), path and query. */
@@ -81,7 +81,8 @@ export function parseUrl(text: string): RequestUrl {
   let at = hostEnd;
   let port = 0;
   if (text.charCodeAt(at) === 0x3a) {
-    // Digits without a leading zero, at most 65535; `:` alone, or `:080`, URL rewrites.
+    // Digits without a leading zero, at most 65535 (`:` alone, or `:080`, URL rewrites); a sixth
+    // digit is read only to be refused.
     for (at++; at < text.length && at - hostEnd <= 6; at++) {
       const code = text.charCodeAt(at);
       if (code < 0x30 || code > 0x39 || (code === 0x30 && port === 0)) break;

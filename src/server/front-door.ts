@@ -137,8 +137,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   };
   // Once per exchange, after its answer (or failure) was written: counted out at once when the
   // socket took every byte or the connection is gone, else when the response closes (a `timeout`
-  // fault, a slow reader). No listener per exchange on the usual path: a `close` listener on
-  // every response, with a WeakMap of sockets, cost what the rest of the bookkeeping did.
+  // fault, a slow reader). So the usual exchange adds no listener to its response (each had a
+  // `close` listener before, and the counts per connection lived in a WeakMap).
   const settle = (res: ServerResponse) => {
     if (res.writableFinished || res.closed) release(res.req.socket);
     else res.once('close', () => release(res.req.socket));
