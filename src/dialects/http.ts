@@ -1,7 +1,8 @@
 // The generic dialect: any HTTP API, matched on method, host, path, sorted query and a
 // normalised body (form fields sorted, JSON canonical, otherwise the exact bytes).
 import { requestUrl, type RequestUrl } from '../core/request-url.js';
-import { canonicalJson, canonicalJsonText, tryParseJson } from '../core/canonical-json.js';
+import { canonicalJson, tryParseJson } from '../core/canonical-json.js';
+import { canonicalJsonText } from '../core/canonical-json-text.js';
 import { parseForm, rawFormText, sortedForm } from '../core/form.js';
 import { headerValue } from '../core/headers.js';
 import { digest, makeKey, readable } from '../core/match-key.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalJson, canonicalJsonText } from '../../src/core/canonical-json.js';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import { canonicalJsonText } from '../../src/core/canonical-json-text.js';
 import { seededRandom } from '../../bench/workload.js';
 
 /** What the text path must give: the canonical form of what JSON.parse makes, when it answers at all. */
