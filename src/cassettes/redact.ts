@@ -4,7 +4,7 @@
 // recording, replaying and reloading agree on them.
 import { tryParseJson } from '../core/canonical-json.js';
 import { makeBody } from '../core/body.js';
-import { headerValue, isHeader, replaceHeader } from '../core/headers.js';
+import { headerValue, isOneOf, replaceHeader } from '../core/headers.js';
 import type { Call, HeaderList, HttpRequest, HttpResponse } from '../core/types.js';
 import { REDACTED, redactJson, responseBodyRedactor } from './redact-response.js';
 
@@ -54,14 +54,8 @@ function redactForm(form: string, fields: ReadonlySet<string>): string {
     .join('&');
 }
 
-/** Whether `name` is one of `names` (lower case), in any case. */
-function named(name: string, names: ReadonlySet<string>): boolean {
-  for (const lower of names) if (isHeader(name, lower)) return true;
-  return false;
-}
-
 function redactHeaders(headers: HeaderList, names: ReadonlySet<string>): HeaderList {
-  return headers.map(([name, value]): [string, string] => (named(name, names) ? [name, REDACTED] : [name, value]));
+  return headers.map(([name, value]): [string, string] => (isOneOf(name, names) ? [name, REDACTED] : [name, value]));
 }
 
 export function createRedactor(fieldNames: readonly string[], headerNames: readonly string[], responseFieldNames: readonly string[] = []): Redactor {
@@ -76,7 +70,7 @@ export function createRedactor(fieldNames: readonly string[], headerNames: reado
     responseFields: new Set(responseFieldNames.map((name) => name.toLowerCase())),
     request(request) {
       if (!mayHold(request)) {
-        if (!request.headers.some(([name]) => named(name, headers))) return request;
+        if (!request.headers.some(([name]) => isOneOf(name, headers))) return request;
         return { ...request, headers: redactHeaders(request.headers, headers) };
       }
       const url = new URL(request.url);
@@ -100,7 +94,7 @@ export function createRedactor(fieldNames: readonly string[], headerNames: reado
     },
     response(response) {
       const bodyDone = responseBody(response);
-      if (!bodyDone.headers.some(([name]) => named(name, headers))) return bodyDone;
+      if (!bodyDone.headers.some(([name]) => isOneOf(name, headers))) return bodyDone;
       return { ...bodyDone, headers: redactHeaders(bodyDone.headers, headers) };
     },
   };

@@ -32,6 +32,12 @@ export function isHeader(name: string, other: string): boolean {
   return true;
 }
 
+/** Whether `name` is one of `names`, in any case. */
+export function isOneOf(name: string, names: Iterable<string>): boolean {
+  for (const other of names) if (isHeader(name, other)) return true;
+  return false;
+}
+
 export function headerValue(headers: HeaderList, name: string): string | undefined {
   for (const [key, value] of headers) if (isHeader(key, name)) return value;
   return undefined;
@@ -65,8 +71,7 @@ export function endToEnd(headers: HeaderList): HeaderList {
 }
 
 export function withoutHeaders(headers: HeaderList, names: readonly string[]): HeaderList {
-  const drop = new Set(names.map((name) => name.toLowerCase()));
-  return headers.filter(([name]) => !drop.has(name.toLowerCase()));
+  return headers.filter(([name]) => !isOneOf(name, names));
 }
 
 export function setHeader(headers: HeaderList, name: string, value: string): HeaderList {

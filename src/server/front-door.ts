@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { makeBody } from '../core/body.js';
 import { isPromise, type MaybePromise } from '../core/maybe-async.js';
 import { describe, statusFor } from '../core/errors.js';
-import { headerValue, isHeader, setHeader, toRaw } from '../core/headers.js';
+import { isHeader, setHeader, toRaw } from '../core/headers.js';
 import type { Logger } from '../core/log.js';
 import { atEndOfTurn, batchAtEndOfTurn } from '../core/turn-batch.js';
 import type { Fault, HeaderList, HttpRequest, HttpResponse, Outcome } from '../core/types.js';
@@ -80,6 +80,9 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, outco
 /** Requests being answered on a connection (a pipelined request waits behind earlier ones). */
 const ANSWERING = Symbol('paymock.answering');
 type Counted = Duplex & { [ANSWERING]?: number };
+const countOut = (socket: Counted) => {
+  socket[ANSWERING] = (socket[ANSWERING] ?? 1) - 1;
+};
 
 type Answered = { response: HttpResponse; outcome: Outcome; fault?: Fault };
 /** A request whose body is in, waiting for the end of the turn. */
@@ -132,7 +135,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
 
   /** An exchange is over: its answer is out, or its connection is gone. */
   const release = (socket: Counted) => {
-    socket[ANSWERING] = (socket[ANSWERING] ?? 1) - 1;
+    countOut(socket);
     if (--inFlight === 0) drained?.();
   };
   // Once per exchange, after its answer (or failure) was written: counted out at once when the
@@ -199,7 +202,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     // requests are not drained on stop (nothing of them is recorded, and the dashboard's event
     // feed never ends on its own): they end with their connection.
     if (target.startsWith(ADMIN_PREFIX) || target === '/__paymock' || target.startsWith('/__paymock?')) {
-      res.on('close', () => (socket[ANSWERING] = (socket[ANSWERING] ?? 1) - 1));
+      res.on('close', () => countOut(socket));
       options.admin(req, res);
       return;
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { headerValue, isHeader } from '../../src/core/headers.js';
+import { headerValue, isHeader, isOneOf, withoutHeaders } from '../../src/core/headers.js';
 
 test('isHeader compares names in any case, as toLowerCase does, without lower-casing them', () => {
   assert.equal(isHeader('Content-Type', 'content-type'), true);
@@ -26,4 +26,11 @@ test('headerValue finds the first header of that name in any case', () => {
   assert.equal(headerValue(headers, 'Content-Type'), 'text/plain');
   assert.equal(headerValue(headers, 'HOST'), 'a');
   assert.equal(headerValue(headers, 'accept'), undefined);
+});
+
+test('isOneOf and withoutHeaders match names in any case', () => {
+  assert.equal(isOneOf('Authorization', new Set(['cookie', 'authorization'])), true);
+  assert.equal(isOneOf('X-Auth', ['authorization']), false);
+  const headers: Array<[string, string]> = [['Host', 'a'], ['X-Paymock-Session', 's'], ['Content-Type', 'text/plain']];
+  assert.deepEqual(withoutHeaders(headers, ['x-paymock-session', 'HOST']), [['Content-Type', 'text/plain']]);
 });
