@@ -1,7 +1,7 @@
 // One measured stretch of load on one scenario: the server's CPU and memory read before and
 // after, the load generator's own CPU, and a refusal to report an error path as a fast server.
 import type { LoadResult } from './load.js';
-import { MiB, type RunMetrics } from './report.js';
+import { MiB, type Placed, type RunMetrics } from './report.js';
 import type { Scenario } from './scenarios/types.js';
 
 /** Every response must be a 2xx with the right bytes: a fast error path would look like a fast server. */
@@ -30,7 +30,7 @@ async function snapshot(scenario: Scenario) {
   return { server, behind };
 }
 
-export async function measure(scenario: Scenario, durationS: number): Promise<RunMetrics> {
+export async function measure(scenario: Scenario, durationS: number, placed: Placed): Promise<RunMetrics> {
   const { before, load, loadgen, after } = await withSession(scenario, async (run) => {
     const before = await snapshot(scenario);
     const loadgenBefore = process.cpuUsage();
@@ -41,6 +41,7 @@ export async function measure(scenario: Scenario, durationS: number): Promise<Ru
   assertHealthy(scenario, load);
   const perRequest = (us: number) => us / load.requests;
   return {
+    ...placed,
     reqPerSec: load.reqPerSec,
     p50Ms: load.p50Ms,
     p99Ms: load.p99Ms,

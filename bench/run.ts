@@ -1,9 +1,10 @@
 // npm run bench: paymock against bare Node baselines, on 127.0.0.1 only. Every server runs in
 // its own child process (bench/servers.ts) and the load comes from this one (autocannon; an
 // undici keep-alive client for HTTPS through CONNECT), so the load generator never shares an
-// event loop with what it measures. The scenarios are built in bench/scenarios/; besides load,
-// each round also times latency at one connection, crypto.sign alone and first TLS handshakes,
-// and record mode runs once at the end. Targets are issue 8's (bench/targets.ts).
+// event loop with what it measures. The scenarios are built in bench/scenarios/ and measured in
+// rounds in the order of bench/plan.ts (each judged scenario next to its baseline; crypto.sign
+// alone is a step too); after each round come latency at one connection and first TLS
+// handshakes, and record mode runs at the end. Targets are issue 8's (bench/targets.ts).
 //   BENCH_DURATION  seconds per measured run (default 5)
 //   BENCH_RUNS      measured runs per scenario (default 3); the median is reported
 import { rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
-import { formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseRecord, summariseSign, type RecordReport } from './extras.js';
+import { formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseRecord, summariseSign, type PlacedSignRate, type RecordReport } from './extras.js';
 import { REQUEST_BODY, REQUEST_PATH, RESPONSE_BODY } from './fixture.js';
 import { prepareHandshakes, type HandshakeBench } from './handshake.js';
 import { prepareSharedKeys } from './keys.js';
@@ -25,7 +26,8 @@ import { CA_TIMEOUT_MS, httpsScenarios } from './scenarios/https.js';
 import { mockScenarios } from './scenarios/mock.js';
 import { randomReplayScenarios } from './scenarios/random-replay.js';
 import { paymockOptions, type BenchContext, type Scenario } from './scenarios/types.js';
-import { measureSignRate, type SignRate } from './sign-rate.js';
+import { measureSignRate } from './sign-rate.js';
+import { planProblems, roundOrder, SIGN_STEP, stepsPerRound } from './plan.js';
 import { RATIOS, targetsOf } from './targets.js';
 import { waitForCaCert } from './tls.js';
 import { ALIPAY_FIXTURE, viaForwardProxy } from './workload.js';
@@ -60,7 +62,7 @@ interface Rounds {
   readonly measured: Measured;
   readonly handshakeRuns: HandshakeRun[];
   readonly latencyRounds: LatencyResult[][];
-  readonly signRuns: SignRate[];
+  readonly signRuns: PlacedSignRate[];
 }
 
 /** The handshake scenario's own paymock, apart from the load scenarios. */
@@ -101,7 +103,8 @@ function armDeadline(seconds: number): NodeJS.Timeout {
 }
 
 function budgetS(settings: Settings): { loadS: number; totalS: number } {
-  const loadS = SCENARIO_COUNT * (settings.warmupS + settings.runs * settings.durationS);
+  const loadSteps = stepsPerRound() - 1; // one step is crypto.sign, not load
+  const loadS = SCENARIO_COUNT * settings.warmupS + settings.runs * loadSteps * settings.durationS;
   const perRound = HANDSHAKE_BUDGET_S + LATENCY_BUDGET_S + SIGN_BUDGET_S;
   return { loadS, totalS: loadS + (settings.runs + 1) * perRound + settings.runs * RECORD_BUDGET_S + OVERHEAD_S };
 }
@@ -154,42 +157,52 @@ function describeHandshakeRun(run: HandshakeRun): string {
 }
 
 /**
- * Warm every scenario once, then take run 1 of each, run 2 of each, ...: a burst of noise from
- * a neighbour then lands on all scenarios alike instead of on whichever ran at that moment.
- * Handshakes, latency and crypto.sign take their turn after each round, with no load running.
+ * Warm every scenario once, then run the rounds: each round measures every step of bench/plan.ts
+ * once, each judged scenario right next to its baseline, forwards in odd rounds and backwards in
+ * even ones. A burst of a neighbour's load then lands on both sides of a pair alike.
+ * Handshakes and latency take their turn after each round, with no load running.
  */
 async function measureRounds(scenarios: readonly Scenario[], handshakes: Handshakes, latency: readonly LatencyTarget[], settings: Settings): Promise<Rounds> {
   const rounds: Rounds = { measured: new Map(), handshakeRuns: [], latencyRounds: [], signRuns: [] };
+  const byName = new Map(scenarios.map((scenario) => [scenario.name, scenario]));
   for (const scenario of scenarios) {
     const idle = await scenario.server.stats();
     rounds.measured.set(scenario.name, { idleRssMB: idle.rssBytes / MiB, runs: [] });
   }
-  for (const scenario of scenarios) {
+  for (const name of new Set(roundOrder(1))) {
+    const scenario = byName.get(name);
+    if (!scenario) continue;
     progress(`warming up ${scenario.name} (${settings.warmupS} s, discarded)`);
     assertHealthy(scenario, await withSession(scenario, (run) => run(settings.warmupS)));
   }
   progress(`warming up first-handshake (${HANDSHAKE_HOSTS} new and ${HANDSHAKE_HOSTS} cached hosts, discarded)`);
   await handshakes.bench.run('warm');
-  for (let run = 1; run <= settings.runs; run++) {
-    for (const scenario of scenarios) {
-      const metrics = await measure(scenario, settings.durationS);
-      rounds.measured.get(scenario.name)!.runs.push(metrics);
+  let step = 0;
+  for (let round = 1; round <= settings.runs; round++) {
+    for (const name of roundOrder(round)) {
+      const placed = { round, step: step++ };
+      const scenario = byName.get(name);
+      if (!scenario) {
+        const sign = { ...(await measureSignRate(SIGN_SECONDS)), ...placed };
+        rounds.signRuns.push(sign);
+        progress(`run ${round}/${settings.runs} ${SIGN_STEP}: ${Math.round(sign.signsPerSec)} signs/s (${sign.usPerSign.toFixed(0)} us each)`);
+        continue;
+      }
+      const metrics = await measure(scenario, settings.durationS, placed);
+      rounds.measured.get(name)!.runs.push(metrics);
       const failures = metrics.errors + metrics.timeouts > 0 ? `, ${metrics.errors} errors, ${metrics.timeouts} timeouts` : '';
-      progress(`run ${run}/${settings.runs} ${scenario.name}: ${Math.round(metrics.reqPerSec)} req/s, ${metrics.cpuUsPerReq.toFixed(1)} us/req, p99 ${metrics.p99Ms.toFixed(2)} ms${failures}`);
+      progress(`run ${round}/${settings.runs} ${name}: ${Math.round(metrics.reqPerSec)} req/s, ${metrics.cpuUsPerReq.toFixed(1)} us/req, p99 ${metrics.p99Ms.toFixed(2)} ms${failures}`);
     }
-    const handshakeRun = await handshakes.bench.run(`r${run}`);
+    const handshakeRun = await handshakes.bench.run(`r${round}`);
     rounds.handshakeRuns.push(handshakeRun);
-    progress(`run ${run}/${settings.runs} first-handshake: ${describeHandshakeRun(handshakeRun)}`);
+    progress(`run ${round}/${settings.runs} first-handshake: ${describeHandshakeRun(handshakeRun)}`);
     // Right after the load runs, whichever path goes first pays for the servers' leftover GC work:
     // one discarded pass first, and the order rotated each round so no path is always first.
-    const order = [...latency.slice((run - 1) % latency.length), ...latency.slice(0, (run - 1) % latency.length)];
+    const order = [...latency.slice((round - 1) % latency.length), ...latency.slice(0, (round - 1) % latency.length)];
     await measureLatency(order, LATENCY_SETTLE_REQUESTS);
     const latencyRound = await measureLatency(order, LATENCY_REQUESTS);
     rounds.latencyRounds.push(latencyRound);
-    progress(`run ${run}/${settings.runs} latency p50: ${latencyRound.map((r) => `${r.name} ${r.p50Ms.toFixed(3)} ms`).join(', ')}`);
-    const sign = await measureSignRate(SIGN_SECONDS);
-    rounds.signRuns.push(sign);
-    progress(`run ${run}/${settings.runs} rsa2-sign: ${Math.round(sign.signsPerSec)} signs/s (${sign.usPerSign.toFixed(0)} us each)`);
+    progress(`run ${round}/${settings.runs} latency p50: ${latencyRound.map((r) => `${r.name} ${r.p50Ms.toFixed(3)} ms`).join(', ')}`);
   }
   return rounds;
 }
@@ -281,6 +294,8 @@ async function main(): Promise<void> {
       ...(await httpsScenarios(context)),
     ];
     if (scenarios.length !== SCENARIO_COUNT) throw new Error(`${scenarios.length} scenarios, but the time budget is sized for ${SCENARIO_COUNT}: update SCENARIO_COUNT`);
+    const problems = planProblems(scenarios.map((scenario) => scenario.name));
+    if (problems.length > 0) throw new Error(`bench/plan.ts: ${problems.join('; ')}`);
     const handshakes = await startHandshakes(context);
     for (const scenario of scenarios) await scenario.check();
     const rounds = await measureRounds(scenarios, handshakes, latencyTargets(basic.origin, basic.forwarder, basic.passthrough), settings);
