@@ -327,8 +327,9 @@ export async function startPaymock(options: PaymockOptions | Config = {}, deps: 
         upstream.close();
         await cassette?.close();
         await sessions.closeAll();
-        // A CA still being created in the background must finish before the caller moves on.
-        await authority.catch(() => undefined);
+        // A CA still being created in the background, and leaves still being cached, must be on
+        // disk before the caller moves on.
+        await authority.then((ca) => ca.settled(), () => undefined);
         return { counts: { ...counts }, ...(cassette ? { cassette: cassette.summary() } : {}) };
       })()),
   };

@@ -2,15 +2,15 @@
 // --ca-cert/--ca-key), and the leaf certificates it mints per host, cached in memory and on disk.
 // Every leaf shares one key pair (as mitmproxy does), so minting is one signature, not a keygen.
 import { createPrivateKey, createPublicKey, generateKeyPair, X509Certificate, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { PaymockError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { lockHolder, processAlive } from '../core/pid-lock.js';
-import { createCaCertificate, issueLeafCertificate } from './x509.js';
+import { createCaCertificate, createLeafIssuer, type LeafIssuer } from './x509.js';
 
 const generate = promisify(generateKeyPair);
 /** A name no one can own (RFC 2606 `.invalid`), for the warm-up leaf. */
@@ -35,9 +35,16 @@ export interface CertificateAuthority {
   contextFor(host: string): tls.SecureContext;
   /** Leaves minted (not loaded from cache) since start. */
   readonly minted: number;
+  /** Resolves once every leaf minted so far is in the on-disk cache (written in the background). */
+  settled(): Promise<void>;
 }
 
-async function rsaPair(): Promise<{ publicKey: string; privateKey: string }> {
+interface PemPair {
+  readonly publicKey: string;
+  readonly privateKey: string;
+}
+
+async function rsaPair(): Promise<PemPair> {
   return generate('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -93,6 +100,46 @@ async function readPem(file: string, what: string): Promise<string> {
   }
 }
 
+/**
+ * Runs the code of a first interception once, on a throwaway leaf that is never written or served:
+ * cold, node-forge's certificate code and the first TLS context take about 20 ms, warm 2 to 4.
+ */
+function warmUp(issue: LeafIssuer, contextOf: (leafPem: string) => unknown, log: Logger): void {
+  try {
+    contextOf(issue(WARM_UP_HOST));
+  } catch (error) {
+    log.debug(`TLS warm-up: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * While a new CA's two keys are generated (on libuv's thread pool, 0.1 to 0.5 s, the event loop
+ * idle), the first key to arrive warms up the minting code with a CA of its own, never written.
+ * A client that connects as soon as the CA certificate appears then finds that code warm.
+ */
+function warmUpWith(pair: PemPair, log: Logger): void {
+  try {
+    const caPem = createCaCertificate(pair.publicKey, pair.privateKey, { commonName: 'paymock warm-up' });
+    const issue = createLeafIssuer(pair.publicKey, caPem, createPrivateKey(pair.privateKey));
+    warmUp(issue, (leafPem) => tls.createSecureContext({ key: pair.privateKey, cert: `${leafPem}${caPem}` }), log);
+  } catch (error) {
+    log.debug(`TLS warm-up: ${(error as Error).message}`);
+  }
+}
+
+/** A new CA key and leaf key; whichever comes first warms up the minting code meanwhile. */
+async function newKeyPairs(log: Logger): Promise<[PemPair, PemPair]> {
+  let warmed = false;
+  const first = (pair: PemPair) => {
+    if (!warmed) {
+      warmed = true;
+      warmUpWith(pair, log);
+    }
+    return pair;
+  };
+  return Promise.all([rsaPair().then(first), rsaPair().then(first)]);
+}
+
 export async function loadAuthority(options: AuthorityOptions): Promise<CertificateAuthority> {
   const dir = path.resolve(options.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -100,11 +147,13 @@ export async function loadAuthority(options: AuthorityOptions): Promise<Certific
   const keyFile = path.resolve(options.keyFile ?? path.join(dir, 'ca-key.pem'));
   const leafKeyFile = path.join(dir, 'leaf-key.pem');
 
+  let created = false;
   if (!options.certFile) {
     await withCreationLock(
       dir,
       async () => {
-        const [ca, leaf] = await Promise.all([rsaPair(), rsaPair()]);
+        const [ca, leaf] = await newKeyPairs(options.log);
+        created = true;
         await writeSecret(keyFile, ca.privateKey);
         await writeSecret(leafKeyFile, leaf.privateKey);
         // The certificate last: its presence is what tells other processes the CA is complete.
@@ -140,6 +189,8 @@ export async function loadAuthority(options: AuthorityOptions): Promise<Certific
 
   const contexts = new Map<string, tls.SecureContext>();
   let minted = 0;
+  /** Leaf files being written: the cache is for the next start, so no handshake waits for the disk. */
+  const writing = new Set<Promise<void>>();
 
   const cachedLeaf = (file: string): string | undefined => {
     if (!existsSync(file)) return undefined;
@@ -149,25 +200,30 @@ export async function loadAuthority(options: AuthorityOptions): Promise<Certific
     return fresh && leaf.checkIssued(caCert) && leaf.verify(caCert.publicKey) ? pem : undefined;
   };
 
-  const issue = (host: string) => issueLeafCertificate(host, leafSpki, certPem, caKey);
+  const keep = (file: string, pem: string) => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    const written = writeFile(tmp, pem)
+      .then(() => rename(tmp, file))
+      .catch((error: Error) => options.log.warn(`could not cache the certificate in ${file}: ${error.message}`))
+      .finally(() => writing.delete(written));
+    writing.add(written);
+  };
+
+  const issue = createLeafIssuer(leafSpki, certPem, caKey);
   const contextOf = (leafPem: string) => tls.createSecureContext({ key: leafKeyPem, cert: `${leafPem}${certPem}` });
 
-  // Issuing the first leaf runs node-forge's signing and TLS context code cold: 19 ms against 5
-  // once warm. Issue one throwaway leaf (never written, never served) right after loading, so the
-  // first intercepted host does not wait for that.
-  setImmediate(() => {
-    try {
-      contextOf(issue(WARM_UP_HOST));
-    } catch (error) {
-      options.log.debug(`TLS warm-up: ${(error as Error).message}`);
-    }
-  }).unref();
+  // Loaded from disk, nothing has run the minting code yet: warm it up right after loading, so the
+  // first intercepted host does not wait for that. A new CA was warmed up while its keys were made.
+  if (!created) setImmediate(() => warmUp(issue, contextOf, options.log)).unref();
 
   return {
     certPem,
     certFile,
     get minted() {
       return minted;
+    },
+    async settled() {
+      while (writing.size > 0) await Promise.all(writing);
     },
     contextFor(host) {
       const known = contexts.get(host);
@@ -177,8 +233,7 @@ export async function loadAuthority(options: AuthorityOptions): Promise<Certific
       if (!cert) {
         cert = issue(host);
         minted++;
-        writeFileSync(`${file}.tmp`, cert);
-        renameSync(`${file}.tmp`, file);
+        keep(file, cert);
       }
       const context = contextOf(cert);
       contexts.set(host, context);
