@@ -170,10 +170,10 @@ function scenarioTable(scenarios: readonly ScenarioReport[], ratios: readonly Ra
       fixed(1)(report.median.cpuUsPerReq),
       fixed(1)(report.median.rssMB),
       fixed(1)(report.peakRssMB),
-      vs ? `${times(vs.reqPerSec)} ${vs.baseline}` : report.baseline ? `see ${report.baseline} below` : 'baseline',
+      vs ? `${times(vs.paired.reqPerSec)} ${vs.baseline}` : report.baseline ? `see ${report.baseline} below` : 'baseline',
     ];
   });
-  return renderTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'RSS MB', 'peak MB', 'req/s vs baseline'], rows);
+  return renderTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'CPU us/req', 'RSS MB', 'peak MB', 'req/s vs baseline, paired'], rows);
 }
 
 function ratioTable(ratios: readonly Ratio[]): string {
@@ -204,7 +204,8 @@ export function formatResults(scenarios: readonly ScenarioReport[], ratios: read
     '',
     ratioTable(ratios),
     '',
-    'Medians of the measured runs. CPU us/req and RSS are the server under test only (for proxies,',
+    'Medians of the measured runs; "paired" is the median of each run against the baseline run measured next',
+    'to it (see the Note). CPU us/req and RSS are the server under test only (for proxies,',
     "the origin's CPU per request is in the JSON). RSS is at the end of each run, peak MB the kernel's",
     'high-water mark; every server runs under tsx, whose loader is part of each figure (idle RSS is in the JSON).',
     'https-* are driven by an undici keep-alive client (CONNECT tunnels via ProxyAgent for https-replay, a',
