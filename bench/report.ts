@@ -240,8 +240,8 @@ export interface HandshakeInput {
   readonly description: string;
   readonly hostsPerRun: number;
   readonly targetMs: number;
-  /** The first interception after start, before any warm-up: includes loading the CA. */
-  readonly coldMs: number;
+  /** The first interception after start, in each of several fresh paymocks: includes creating and loading the CA. */
+  readonly coldMs: readonly number[];
   readonly runs: readonly HandshakeRun[];
   readonly idleRssMB: number;
   readonly peakRssMB: number;
@@ -252,6 +252,8 @@ export interface HandshakeReport extends HandshakeInput {
   readonly median: HandshakeStats;
   /** The slowest new-host handshake of all measured runs: what the target is judged on. */
   readonly worstNewMs: number;
+  /** The median of `coldMs`: what the first-interception target is judged on. */
+  readonly coldMedianMs: number;
 }
 
 export function summariseHandshakes(input: HandshakeInput): HandshakeReport {
@@ -269,6 +271,7 @@ export function summariseHandshakes(input: HandshakeInput): HandshakeReport {
       rssMB: of((r) => r.rssMB),
     },
     worstNewMs: max(input.runs.flatMap((r) => r.newMs)),
+    coldMedianMs: median(input.coldMs),
   };
 }
 
@@ -284,7 +287,8 @@ export function formatHandshakes(report: HandshakeReport): string {
     renderTable(['handshake', 'median ms', 'max ms', 'CPU ms/hs', 'median vs cached'], rows),
     `Medians over runs of each run's median and max (${report.hostsPerRun} of each per run); CPU is the proxy's,`,
     `per handshake. Slowest new-host handshake in any run: ${ms(report.worstNewMs)} ms. First interception after`,
-    `start (loads the CA, cold code): ${ms(report.coldMs)} ms. Proxy RSS ${ms(m.rssMB)} MB, peak ${ms(report.peakRssMB)} MB.`,
+    `start (creates and loads a CA, cold code), in ${report.coldMs.length} fresh paymocks: median ${ms(report.coldMedianMs)} ms`,
+    `(${report.coldMs.map(ms).join(', ')}). Proxy RSS ${ms(m.rssMB)} MB, peak ${ms(report.peakRssMB)} MB.`,
   ].join('\n');
 }
 
@@ -331,8 +335,13 @@ export function handshakeTargets(report: HandshakeReport): Target[] {
   return [
     { figure: 'first handshake, new host, median', value: `${fixed(1)(report.median.newMedianMs)} ms`, target: under, met: report.median.newMedianMs < report.targetMs },
     { figure: 'first handshake, new host, slowest', value: `${fixed(1)(report.worstNewMs)} ms`, target: under, met: report.worstNewMs < report.targetMs },
-    // A single sample, so noisy; but it is the handshake a freshly started paymock makes a client wait for.
-    { figure: 'first handshake after start (1 sample)', value: `${fixed(1)(report.coldMs)} ms`, target: under, met: report.coldMs < report.targetMs },
+    // The handshake a freshly started paymock makes a client wait for: one sample per fresh start, so the median of a few.
+    {
+      figure: `first handshake after start (median of ${report.coldMs.length})`,
+      value: `${fixed(1)(report.coldMedianMs)} ms`,
+      target: under,
+      met: report.coldMedianMs < report.targetMs,
+    },
   ];
 }
 

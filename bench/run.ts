@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
 import { formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseRecord, summariseSign, type PlacedSignRate, type RecordReport } from './extras.js';
 import { REQUEST_BODY, REQUEST_PATH, RESPONSE_BODY } from './fixture.js';
-import { prepareHandshakes, type HandshakeBench } from './handshake.js';
+import { CACHED_HOST, handshakeThrough, prepareHandshakes, type HandshakeBench } from './handshake.js';
 import { prepareSharedKeys } from './keys.js';
 import { measureLatency, type LatencyResult, type LatencyTarget } from './latency.js';
 import { assertHealthy, measure, withSession } from './measure.js';
@@ -41,6 +41,8 @@ const OVERHEAD_S = 170;
 /** New hosts (and as many cached-host handshakes) per handshake run. */
 const HANDSHAKE_HOSTS = 20;
 const HANDSHAKE_TARGET_MS = 50;
+/** Fresh paymocks (new CA dir each) whose first interception is timed; the median is judged. */
+const COLD_STARTS = 3;
 /** Generous: 2 x 20 handshakes, each bounded by its own 5 s timeout, normally a second or two. */
 const HANDSHAKE_BUDGET_S = 10;
 /** Sequential requests per path in the discarded pass before each latency round. */
@@ -70,6 +72,8 @@ interface Handshakes {
   readonly server: ServerChild;
   readonly bench: HandshakeBench;
   readonly idleRssMB: number;
+  /** First interceptions after start: the handshake paymock's, then one per further fresh paymock. */
+  readonly coldMs: number[];
 }
 
 let tempDir: string | undefined;
@@ -134,7 +138,26 @@ async function startHandshakes(context: BenchContext): Promise<Handshakes> {
   const server = await context.start('first-handshake', { kind: 'paymock', options });
   const ca = await waitForCaCert(String(options.caDir), CA_TIMEOUT_MS);
   const idle = await server.stats();
-  return { server, bench: await prepareHandshakes(server, ca, HANDSHAKE_HOSTS), idleRssMB: idle.rssBytes / MiB };
+  const bench = await prepareHandshakes(server, ca, HANDSHAKE_HOSTS);
+  const coldMs = [bench.coldMs];
+  for (let n = 2; n <= COLD_STARTS; n++) coldMs.push(await coldStart(context, n));
+  progress(`first interception after start, ${COLD_STARTS} fresh paymocks: ${coldMs.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+  return { server, bench, idleRssMB: idle.rssBytes / MiB, coldMs };
+}
+
+/**
+ * The first interception of a freshly started paymock on a new CA dir, in a paymock of its own
+ * stopped right after: one sample besides the handshake scenario's own first one.
+ */
+async function coldStart(context: BenchContext, n: number): Promise<number> {
+  const options = paymockOptions(context, { mode: 'mock', intercept: ['*'], caDir: path.join(context.dir, `ca-cold-${n}`) });
+  const server = await startChild(`first-interception-${n}`, { kind: 'paymock', options });
+  try {
+    const ca = await waitForCaCert(String(options.caDir), CA_TIMEOUT_MS);
+    return await handshakeThrough(Number(new URL(server.url).port), CACHED_HOST, ca);
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Straight to the origin, through the bare forwarder and through paymock, as a gateway and as a forward proxy. */
@@ -227,7 +250,7 @@ async function publish(scenarios: readonly Scenario[], handshakes: Handshakes, r
     description: `CONNECT + TLS through paymock (mock, intercept *) to ${HANDSHAKE_HOSTS} never-seen hosts vs one cached host`,
     hostsPerRun: HANDSHAKE_HOSTS,
     targetMs: HANDSHAKE_TARGET_MS,
-    coldMs: handshakes.bench.coldMs,
+    coldMs: handshakes.coldMs,
     runs: rounds.handshakeRuns,
     idleRssMB: handshakes.idleRssMB,
     peakRssMB: maxRssBytes / MiB,

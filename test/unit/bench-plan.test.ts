@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JUDGED_PAIRS, planProblems, ROUND_PLAN, roundOrder, SIGN_STEP } from '../../bench/plan.js';
-import { adjacentRatio, cpuTarget, ratio, ratioTarget, summarise, type RunMetrics } from '../../bench/report.js';
+import { adjacentRatio, cpuTarget, formatHandshakes, handshakeTargets, ratio, ratioTarget, summarise, summariseHandshakes, type RunMetrics } from '../../bench/report.js';
 
 const SCENARIOS = [...new Set(ROUND_PLAN.flat())].filter((name) => name !== SIGN_STEP);
 
@@ -56,4 +56,13 @@ test('targets are judged on the paired runs, with the ratio of medians beside th
   assert.deepEqual([cpu.value, cpu.met, cpu.medians], ['1.25x', true, '1.54x']);
   const rate = ratioTarget(r, 0.9);
   assert.deepEqual([rate.value, rate.met, rate.target], ['0.80x', false, '>= 0.90x']);
+});
+
+test('the first interception after start is judged on the median of its fresh starts, each shown', () => {
+  const run = { newMs: [8, 9, 30], cachedMs: [3, 4, 5], newCpuMs: 7, cachedCpuMs: 2, rssMB: 90 };
+  const report = summariseHandshakes({ name: 'first-handshake', description: 'd', hostsPerRun: 3, targetMs: 50, coldMs: [61.2, 18.4, 20.5], runs: [run], idleRssMB: 80, peakRssMB: 100 });
+  assert.equal(report.coldMedianMs, 20.5);
+  const cold = handshakeTargets(report).find((t) => t.figure.startsWith('first handshake after start'))!;
+  assert.deepEqual([cold.figure, cold.value, cold.met], ['first handshake after start (median of 3)', '20.5 ms', true]);
+  assert.match(formatHandshakes(report), /in 3 fresh paymocks: median 20\.5 ms\n\(61\.2, 18\.4, 20\.5\)/);
 });
