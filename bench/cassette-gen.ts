@@ -1,6 +1,6 @@
 // A paymock:1 cassette of `count` legacy GBK interactions (bench/legacy-trades.ts), written
-// straight to disk without recording, streamed so 100,000 interactions never sit in memory as
-// one string. The stored key is what paymock computes with the default match settings, and the
+// straight to disk without recording, in the layout a recording leaves (pretty-printed), streamed
+// so 100,000 interactions never sit in memory as one string. The stored key is what paymock computes with the default match settings, and the
 // header's `keys` says so, as a recording would: paymock builds keys from the stored fields.
 // Its merchant ids are stored too, as a recording stores them.
 import { once } from 'node:events';
@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import iconv from 'iconv-lite';
+import { appendText, cassetteText, TAIL } from '../src/cassettes/append.js';
 import { FORMAT_VERSION, type StoredInteraction } from '../src/cassettes/format.js';
 import { keySignature } from '../src/cassettes/key-signature.js';
 import { makeKey } from '../src/core/match-key.js';
@@ -16,6 +17,8 @@ import { legacyAnswerXml, legacyQueryBody, LEGACY_PARTNER, LEGACY_PATH, outTrade
 /** Where the interactions were "recorded"; replay in gateway mode never goes there. */
 export const GENERATED_UPSTREAM = 'https://intlmapi.alipay.com';
 const RECORDED_AT = '2024-01-01T04:00:00.000Z';
+/** Interactions pretty-printed per call (append.ts prints a batch in one native call). */
+const GENERATE_BATCH = 500;
 
 function interaction(i: number): StoredInteraction {
   const body = legacyQueryBody(i);
@@ -62,9 +65,20 @@ export async function writeLegacyCassette(dir: string, name: string, count: numb
     bytes += Buffer.byteLength(chunk);
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  await write(`{"paymock":${FORMAT_VERSION},"name":${JSON.stringify(name)},"upstream":${JSON.stringify(GENERATED_UPSTREAM)},"keys":${JSON.stringify(keySignature({}))},"interactions":[\n`);
-  for (let i = 0; i < count; i++) await write(`${i ? ',\n' : ''}${JSON.stringify(interaction(i))}`);
-  await write('\n]}\n', true);
+  // Byte for byte what paymock writes when it records them (cassettes/append.ts): the first as a
+  // whole file, each further batch as an append over the tail. A cassette's load time depends on
+  // its layout, so the bench loads what a recording leaves, not a compact file of the same data.
+  const header = { paymock: FORMAT_VERSION, name, upstream: GENERATED_UPSTREAM, keys: keySignature({}) };
+  const untailed = (text: string) => text.slice(0, text.length - TAIL.length);
+  if (count === 0) {
+    await write(cassetteText({ ...header, interactions: [] }), true);
+  } else {
+    await write(untailed(cassetteText({ ...header, interactions: [interaction(0)] })));
+    for (let from = 1; from < count; from += GENERATE_BATCH) {
+      await write(untailed(appendText(Array.from({ length: Math.min(GENERATE_BATCH, count - from) }, (_, i) => interaction(from + i)))));
+    }
+    await write(TAIL, true);
+  }
   out.end();
   await once(out, 'finish');
   return bytes;
