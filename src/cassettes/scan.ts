@@ -20,6 +20,13 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+const SPACE = 0x20;
+/** How far past its first line an interaction's closing line is looked for: a larger one is walked. */
+const CLOSING_SEARCH = 256 << 10;
+/** Interactions laid out otherwise before the closing-line search is given up for the file. */
+const LAYOUT_MISSES = 16;
 
 function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -109,6 +116,43 @@ class Cursor {
   }
 
   /**
+   * Where the object opening at `i` ends, if it is laid out as paymock writes cassettes
+   * (JSON.stringify with an indent): its closing brace is the first at the start of a line indented
+   * as far as the line it opens on; or it is alone on its line (`{...}` or `{...},`). A raw newline
+   * is only ever whitespace in JSON, never inside a string, so one native search finds that line,
+   * where skipValue walks every byte in JavaScript. 'not found' when no such line is within reach
+   * (the layout is another); undefined when the answer needs bytes not read yet. Either way the
+   * caller falls back to skipValue, and it checks a found end by parsing up to it.
+   */
+  closingLine(i: number): number | 'not found' | undefined {
+    const { bytes, filled } = this.source;
+    let lineStart = i;
+    while (lineStart > 0 && bytes[lineStart - 1] === SPACE) lineStart--;
+    if (lineStart === 0) return undefined;
+    if (bytes[lineStart - 1] !== NEWLINE) return 'not found';
+    const newline = bytes.indexOf(NEWLINE, i);
+    if (newline < 0 || newline >= filled) return undefined;
+    let end = newline;
+    while (end > i && (bytes[end - 1] === SPACE || bytes[end - 1] === RETURN)) end--;
+    if (bytes[end - 1] === COMMA) end--;
+    if (end > i + 1 && bytes[end - 1] === CLOSE_BRACE) return end;
+    const closing = closingOf(i - lineStart);
+    const limit = Math.min(filled, newline + CLOSING_SEARCH);
+    const found = bytes.subarray(newline, limit).indexOf(closing);
+    if (found >= 0) return newline + found + closing.length;
+    return limit === filled ? undefined : 'not found';
+  }
+
+  /** The value in bytes `start` to `end` (latin1, see parse), or undefined if they are not exactly one. */
+  tryParse(start: number, end: number): unknown {
+    try {
+      return JSON.parse(this.source.bytes.toString('latin1', start, end)) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * `latin1`: each byte as one character. The same JSON is valid or not either way (bytes of 0x80
    * and up are only allowed inside strings), it decodes and parses faster, and only the strings
    * with such bytes in them come out garbled: `utf8` mends the ones that are kept.
@@ -120,6 +164,14 @@ class Cursor {
       throw new ScanMiss((error as Error).message);
     }
   }
+}
+
+/** A newline, `indent` spaces and a closing brace, per indent. */
+const closings = new Map<number, Buffer>();
+function closingOf(indent: number): Buffer {
+  let closing = closings.get(indent);
+  if (!closing) closings.set(indent, (closing = Buffer.from(`\n${' '.repeat(indent)}}`)));
+  return closing;
 }
 
 const NOT_ASCII = /[^\x00-\x7f]/;
@@ -150,6 +202,7 @@ export async function scanCassette(source: Filling, element: (value: unknown, in
   const header: Record<string, unknown> = {};
   let count = -1;
   let interactionsLast = false;
+  let layoutMisses = 0;
   let state: State = 'start';
   let at = 0;
   const step = (): void => {
@@ -184,8 +237,11 @@ export async function scanCassette(source: Filling, element: (value: unknown, in
       }
       case 'element': {
         if (cursor.at(at) !== OPEN_BRACE) throw new ScanMiss(`interaction ${count} is not an object`);
-        const end = cursor.skipValue(at);
-        element(cursor.parse(at, end, 'latin1'), count++, source.base + at, source.base + end);
+        const closing = layoutMisses < LAYOUT_MISSES ? cursor.closingLine(at) : undefined;
+        const whole = typeof closing === 'number' ? cursor.tryParse(at, closing) : undefined;
+        if (closing !== undefined && whole === undefined) layoutMisses++;
+        const end = whole === undefined ? cursor.skipValue(at) : (closing as number);
+        element(whole ?? cursor.parse(at, end, 'latin1'), count++, source.base + at, source.base + end);
         [at, state] = [end, 'after-element'];
         return;
       }

@@ -50,6 +50,11 @@ test('the scanner reads pretty, minified and reordered files as JSON.parse + the
     ['minified', JSON.stringify(data), true],
     ['reordered', JSON.stringify(reordered, null, 4), false],
     ['\\r\\n and tabs', JSON.stringify(data, null, '\t').replaceAll('\n', '\r\n'), true],
+    ['paymock layout with \\r\\n', cassetteText(data).replaceAll('\n', '\r\n'), true],
+    ['one per line', `{"paymock":1,"name":"c","upstream":"http://up","keys":"v1:x","interactions":[\n${data.interactions.map((i) => JSON.stringify(i)).join(',\n')}\n]}\n`, true],
+    ['two on a line', `{"paymock":1,"name":"c","upstream":"http://up","keys":"v1:x","interactions":[\n${JSON.stringify(data.interactions[0])}, ${JSON.stringify(data.interactions[1])},\n  ${JSON.stringify(data.interactions[2])}\n]}\n`, true],
+    // A value holding what an interaction's closing line looks like: in JSON it is `\n`, never a raw newline.
+    ['a value like a closing line', cassetteText({ ...data, interactions: data.interactions.map((i) => ({ ...i, key: { ...i.key, fields: { ...i.key.fields, brace: '\n    },\n    {' } } })) }), true],
   ] as const) {
     const { file, loaded } = await loadText(dir, text);
     assert.ok(loaded, label);
@@ -65,6 +70,20 @@ test('the scanner reads pretty, minified and reordered files as JSON.parse + the
   // An empty cassette, and one with a field of its own: the ordinary path (or the same result).
   for (const text of [cassetteText(emptyCassette('e')), JSON.stringify({ ...data, extra: { a: [1, '}'] } })]) {
     const { file, loaded } = await loadText(dir, text);
+    assert.deepEqual(plain(loaded!.data), plain(parseCassetteText(text, file).data));
+  }
+});
+
+test('a cassette longer than the read window loads as JSON.parse + the schema read it, in either layout', async (t) => {
+  const dir = await tempDir(t);
+  // About 6 MB: interactions straddle the 4 MB window, and the one that does is found again after more is read.
+  const big = 'x'.repeat(3000);
+  const interactions = Array.from({ length: 1500 }, (_, i) => storedPay(i, { keyFields: {}, requestJson: `{"pad":"${big}","i":${i}}`, responseXml: `<r>${i}</r>` }));
+  const data = { ...emptyCassette('big', 'http://up', 'v1:x'), interactions };
+  for (const text of [cassetteText(data), JSON.stringify(data)]) {
+    const { file, loaded } = await loadText(dir, text);
+    assert.ok(Buffer.byteLength(text) > 4 << 20);
+    assert.ok(loaded!.data.interactions.every((interaction) => interaction instanceof RawStoredInteraction), 'left in the file');
     assert.deepEqual(plain(loaded!.data), plain(parseCassetteText(text, file).data));
   }
 });
