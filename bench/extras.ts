@@ -47,14 +47,18 @@ export function summariseSign(runs: readonly PlacedSignRate[]): SignReport {
   return { runs, signsPerSec: median(runs.map((r) => r.signsPerSec)), usPerSign: median(runs.map((r) => r.usPerSign)) };
 }
 
+/** A scenario's req/s over the crypto.sign rate, each run against the sign run measured next to it. */
+export function pairedWithSign(scenario: ScenarioReport, sign: SignReport): number {
+  return adjacentRatio(scenario.runs, sign.runs, (run) => run.reqPerSec, (rate) => rate.signsPerSec);
+}
+
 export function formatSign(report: SignReport, scenarios: readonly ScenarioReport[]): string {
   const rows = [['rsa2-sign', thousands(report.signsPerSec), fixed(0)(report.usPerSign), 'limit', 'limit']];
   for (const name of ['mock-rsa2', 'mock-rsa2-pay']) {
     const scenario = scenarios.find((s) => s.name === name);
     if (!scenario) continue;
-    const paired = adjacentRatio(scenario.runs, report.runs, (run) => run.reqPerSec, (sign) => sign.signsPerSec);
     const { reqPerSec, cpuUsPerReq } = scenario.median;
-    rows.push([name, thousands(reqPerSec), fixed(0)(cpuUsPerReq), `${fixed(2)(reqPerSec / report.signsPerSec)}x`, `${fixed(2)(paired)}x`]);
+    rows.push([name, thousands(reqPerSec), fixed(0)(cpuUsPerReq), `${fixed(2)(reqPerSec / report.signsPerSec)}x`, `${fixed(2)(pairedWithSign(scenario, report))}x`]);
   }
   return [
     'RSA2 replies against their limit: RSA-2048 SHA-256 crypto.sign on a ~300-byte text, one core, in a child of its own',

@@ -58,6 +58,3 @@ export function planProblems(
   }
   return problems;
 }
-
-/** How many measured steps one round takes (a step per entry, repeats included). */
-export const stepsPerRound = (plan: readonly (readonly string[])[] = ROUND_PLAN) => plan.flat().length;

@@ -27,7 +27,7 @@ import { mockScenarios } from './scenarios/mock.js';
 import { randomReplayScenarios } from './scenarios/random-replay.js';
 import { paymockOptions, type BenchContext, type Scenario } from './scenarios/types.js';
 import { measureSignRate } from './sign-rate.js';
-import { planProblems, roundOrder, SIGN_STEP, stepsPerRound } from './plan.js';
+import { planProblems, roundOrder, SIGN_STEP } from './plan.js';
 import { RATIOS, targetsOf } from './targets.js';
 import { waitForCaCert } from './tls.js';
 import { ALIPAY_FIXTURE, viaForwardProxy } from './workload.js';
@@ -107,7 +107,7 @@ function armDeadline(seconds: number): NodeJS.Timeout {
 }
 
 function budgetS(settings: Settings): { loadS: number; totalS: number } {
-  const loadSteps = stepsPerRound() - 1; // one step is crypto.sign, not load
+  const loadSteps = roundOrder(1).filter((step) => step !== SIGN_STEP).length;
   const loadS = SCENARIO_COUNT * settings.warmupS + settings.runs * loadSteps * settings.durationS;
   const perRound = HANDSHAKE_BUDGET_S + LATENCY_BUDGET_S + SIGN_BUDGET_S;
   return { loadS, totalS: loadS + (settings.runs + 1) * perRound + settings.runs * RECORD_BUDGET_S + OVERHEAD_S };

@@ -1,8 +1,8 @@
 // The issue's targets (issue 8), each judged on figures from the same run.
-import type { LatencyReport, SignReport } from './extras.js';
+import { pairedWithSign, type LatencyReport, type SignReport } from './extras.js';
 import { JUDGED_PAIRS } from './plan.js';
 import type { RecordResult } from './record.js';
-import { adjacentRatio, cpuTarget, handshakeTargets, limitTarget, pairedTarget, ratioTarget, type HandshakeReport, type Ratio, type ScenarioReport, type Target } from './report.js';
+import { cpuTarget, handshakeTargets, limitTarget, pairedTarget, ratioTarget, type HandshakeReport, type Ratio, type ScenarioReport, type Target } from './report.js';
 
 /** Compared in the ratio table: [scenario, baseline]. */
 export const RATIOS: ReadonlyArray<readonly [string, string]> = [
@@ -37,11 +37,8 @@ export function targetsOf(m: Measurements): Target[] {
   const scenario = (name: string) => m.scenarios.find((s) => s.name === name)!;
   const added = (name: string) => m.latency.targets.find((t) => t.name === name)!.addedP50Ms;
   const large = scenario('replay-100k').facts ?? {};
-  const vsSign = (name: string, atLeast: number) => {
-    const { runs, median } = scenario(name);
-    const paired = adjacentRatio(runs, m.sign.runs, (run) => run.reqPerSec, (sign) => sign.signsPerSec);
-    return pairedTarget(`${name} req/s / crypto.sign rate`, paired, median.reqPerSec / m.sign.signsPerSec, { atLeast });
-  };
+  const vsSign = (name: string, atLeast: number) =>
+    pairedTarget(`${name} req/s / crypto.sign rate`, pairedWithSign(scenario(name), m.sign), scenario(name).median.reqPerSec / m.sign.signsPerSec, { atLeast });
   const targets: Target[] = [
     cpuTarget(r('replay-http', 'direct'), 1.3),
     ratioTarget(r('replay-http', 'direct'), 0.8),
