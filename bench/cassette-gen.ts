@@ -1,8 +1,9 @@
 // A paymock:1 cassette of `count` legacy GBK interactions (bench/legacy-trades.ts), written
 // straight to disk without recording, in the layout a recording leaves (pretty-printed), streamed
-// so 100,000 interactions never sit in memory as one string. The stored key is what paymock computes with the default match settings, and the
-// header's `keys` says so, as a recording would: paymock builds keys from the stored fields.
-// Its merchant ids are stored too, as a recording stores them.
+// so 100,000 interactions never sit in memory as one string. The stored key is what paymock
+// computes with the default match settings, and the header's `keys` says so, as a recording
+// would: paymock builds keys from the stored fields. Its merchant ids are stored too, as a
+// recording stores them.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';

@@ -111,9 +111,11 @@ export function summarise(input: ScenarioInput): ScenarioReport {
 /** The measurement of the same round nearest in the sequence to `step`; the earlier one on a tie. */
 function nearestInRound<T extends Placed>(measurements: readonly T[], { round, step }: Placed): T | undefined {
   let best: T | undefined;
+  let bestDistance = Infinity;
+  // Measurements come in the order they were taken, so on a tie the first one found is the earlier.
   for (const m of measurements) {
-    if (m.round !== round) continue;
-    if (!best || Math.abs(m.step - step) < Math.abs(best.step - step) || (Math.abs(m.step - step) === Math.abs(best.step - step) && m.step < best.step)) best = m;
+    const distance = Math.abs(m.step - step);
+    if (m.round === round && distance < bestDistance) [best, bestDistance] = [m, distance];
   }
   return best;
 }
