@@ -54,14 +54,14 @@ function redactForm(form: string, fields: ReadonlySet<string>): string {
     .join('&');
 }
 
-function redactHeaders(headers: HeaderList, names: ReadonlySet<string>): HeaderList {
+function redactHeaders(headers: HeaderList, names: readonly string[]): HeaderList {
   return headers.map(([name, value]): [string, string] => (isOneOf(name, names) ? [name, REDACTED] : [name, value]));
 }
 
 export function createRedactor(fieldNames: readonly string[], headerNames: readonly string[], responseFieldNames: readonly string[] = []): Redactor {
   const fields = new Set(fieldNames.map((name) => name.toLowerCase()));
   const responseBody = responseBodyRedactor(responseFieldNames, fieldNames);
-  const headers = new Set(headerNames.map((name) => name.toLowerCase()));
+  const headers = headerNames.map((name) => name.toLowerCase());
   // Most requests carry no secret: one case-insensitive search over URL and body says so cheaply.
   const mention = fields.size ? new RegExp([...fields].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i') : undefined;
   const mayHold = (request: HttpRequest) => mention !== undefined && (mention.test(request.url) || mention.test(request.body.bytes.toString('latin1')));

@@ -32,9 +32,13 @@ export function isHeader(name: string, other: string): boolean {
   return true;
 }
 
-/** Whether `name` is one of `names`, in any case. */
-export function isOneOf(name: string, names: Iterable<string>): boolean {
-  for (const other of names) if (isHeader(name, other)) return true;
+/**
+ * Whether `name` is one of `names`, in any case. An array, indexed: iterating a Set made an
+ * iterator and a result object per name, for every header of every request (about 1 KB per
+ * replayed request, through the redactor).
+ */
+export function isOneOf(name: string, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (isHeader(name, names[i]!)) return true;
   return false;
 }
 

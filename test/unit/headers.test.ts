@@ -29,7 +29,7 @@ test('headerValue finds the first header of that name in any case', () => {
 });
 
 test('isOneOf and withoutHeaders match names in any case', () => {
-  assert.equal(isOneOf('Authorization', new Set(['cookie', 'authorization'])), true);
+  assert.equal(isOneOf('Authorization', ['cookie', 'authorization']), true);
   assert.equal(isOneOf('X-Auth', ['authorization']), false);
   const headers: Array<[string, string]> = [['Host', 'a'], ['X-Paymock-Session', 's'], ['Content-Type', 'text/plain']];
   assert.deepEqual(withoutHeaders(headers, ['x-paymock-session', 'HOST']), [['Content-Type', 'text/plain']]);
