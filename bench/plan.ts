@@ -10,11 +10,11 @@
 export const SIGN_STEP = 'rsa2-sign';
 
 export const ROUND_PLAN: readonly (readonly string[])[] = [
-  ['replay-http', 'direct', 'replay-alipay'],
+  ['replay-http', 'map-replay-http', 'direct', 'replay-alipay'],
   ['mock-md5', 'direct'],
   ['forward-baseline', 'passthrough'],
   ['forward-proxy', 'forward-proxy-baseline'],
-  ['map-replay', 'direct-random', 'replay-10k'],
+  ['map-replay', 'replay-10k', 'direct-random'],
   ['replay-100k', 'direct-random'],
   ['mock-rsa2', SIGN_STEP, 'mock-rsa2-pay'],
   ['https-direct', 'https-replay'],
@@ -22,8 +22,8 @@ export const ROUND_PLAN: readonly (readonly string[])[] = [
 
 /** Every pair a target is judged on: [scenario, baseline]. Each must be next to each other in ROUND_PLAN. */
 export const JUDGED_PAIRS: ReadonlyArray<readonly [string, string]> = [
-  ['replay-http', 'direct'],
-  ['replay-alipay', 'direct'],
+  ['replay-http', 'map-replay-http'],
+  ['replay-10k', 'map-replay'],
   ['replay-10k', 'direct-random'],
   ['replay-100k', 'direct-random'],
   ['mock-md5', 'direct'],

@@ -35,7 +35,7 @@ import { ALIPAY_FIXTURE, viaForwardProxy } from './workload.js';
 const WARMUP_S = 2;
 const SHAPE = { connections: 50, pipelining: 1 } as const;
 /** Load scenarios (see bench/scenarios/): sizes the time budget. */
-const SCENARIO_COUNT = 16;
+const SCENARIO_COUNT = 17;
 /** Start-up (100,000-interaction cassette, CAs, trades paid for mock mode), checks and IPC. */
 const OVERHEAD_S = 170;
 /** New hosts (and as many cached-host handshakes) per handshake run. */

@@ -9,7 +9,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { PaymockOptions, RunningPaymock } from '../src/index.js';
 import { RESPONSE_BODY, RESPONSE_HEADERS, xmlHeaders } from './fixture.js';
-import { JSON_PATH, JSON_RESPONSE_BODY, JSON_RESPONSE_HEADERS } from './fixture-json.js';
+import { JSON_PATH, JSON_REQUEST_BODY, JSON_RESPONSE_BODY, JSON_RESPONSE_HEADERS } from './fixture-json.js';
 import { legacyAnswer, legacyQueryBody } from './legacy-trades.js';
 
 export type ServerSpec =
@@ -20,6 +20,8 @@ export type ServerSpec =
   | { readonly kind: 'forwarder'; readonly origin: string }
   /** The bare replay server: request body -> recorded answer, from a Map of `count` legacy trades. */
   | { readonly kind: 'map-replay'; readonly count: number }
+  /** The bare replay server for the generic JSON call: method, path and body -> its recorded answer. */
+  | { readonly kind: 'map-replay-http' }
   | { readonly kind: 'paymock'; readonly options: PaymockOptions };
 
 export interface ChildStats {
@@ -132,28 +134,49 @@ function startForwarder(originUrl: string): Promise<string> {
   return listen(server);
 }
 
-/** What a bare Node replayer costs: read the body, one Map lookup, write the stored bytes. */
-function startMapReplay(count: number): Promise<string> {
-  const answers = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) answers.set(legacyQueryBody(i), legacyAnswer(i));
-  const headers = new Map([...answers.values()].map((body) => [body, xmlHeaders(body)]));
+interface StoredAnswer {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+/**
+ * What a bare Node replayer costs: read the body, one Map lookup on what identifies the request
+ * (`keyOf`: its method, path and raw body, as latin1 text), write the stored bytes.
+ */
+function startMapReplay(answers: ReadonlyMap<string, StoredAnswer>, keyOf: (req: http.IncomingMessage, body: string) => string): Promise<string> {
   return listen(
     http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const body = answers.get(Buffer.concat(chunks).toString('latin1'));
-        if (!body) {
+        const answer = answers.get(keyOf(req, Buffer.concat(chunks).toString('latin1')));
+        if (!answer) {
           res.writeHead(404, { 'Content-Type': 'text/plain' });
           res.end('map-replay: no such request\n');
           return;
         }
-        res.writeHead(200, headers.get(body));
-        res.end(body);
+        res.writeHead(200, answer.headers);
+        res.end(answer.body);
       });
     }),
   );
 }
+
+/** `count` legacy trades, each answered by its own body (the gateway has one path). */
+function legacyAnswers(count: number): Map<string, StoredAnswer> {
+  const answers = new Map<string, StoredAnswer>();
+  for (let i = 0; i < count; i++) {
+    const body = legacyAnswer(i);
+    answers.set(legacyQueryBody(i), { headers: xmlHeaders(body), body });
+  }
+  return answers;
+}
+
+/** The generic JSON call, keyed as a generic API must be: method, path and body. */
+const httpKey = (req: http.IncomingMessage, body: string) => `${req.method} ${req.url}\n${body}`;
+const HTTP_ANSWERS: ReadonlyMap<string, StoredAnswer> = new Map([
+  [`POST ${JSON_PATH}\n${JSON_REQUEST_BODY}`, { headers: JSON_RESPONSE_HEADERS, body: JSON_RESPONSE_BODY }],
+]);
 
 let paymock: RunningPaymock | undefined;
 
@@ -173,7 +196,9 @@ async function startServer(spec: ServerSpec): Promise<{ url: string; startMs?: n
     case 'forwarder':
       return { url: await startForwarder(spec.origin) };
     case 'map-replay':
-      return { url: await startMapReplay(spec.count) };
+      return { url: await startMapReplay(legacyAnswers(spec.count), (_req, body) => body) };
+    case 'map-replay-http':
+      return { url: await startMapReplay(HTTP_ANSWERS, httpKey) };
     case 'paymock': {
       // Imported only here, so the bare servers' RSS does not include paymock's dependencies.
       const { startPaymock } = await import('../src/index.js');

@@ -1,6 +1,7 @@
 // The plain-HTTP scenarios on one fixed request: the bare origin ("direct"), paymock replaying a
-// 1-interaction cassette (the Alipay-shaped form, and a generic JSON call), and forwarding, as a
-// gateway and as a forward proxy, each against a bare Node forwarder.
+// 1-interaction cassette (the Alipay-shaped form, and a generic JSON call, the latter against a
+// bare replay server that looks it up in a Map), and forwarding, as a gateway and as a forward
+// proxy, each against a bare Node forwarder.
 import { JSON_RESPONSE_BODY } from '../fixture-json.js';
 import { RESPONSE_BODY } from '../fixture.js';
 import { autocannonClient, fetchSample, type Sample } from '../load.js';
@@ -39,9 +40,10 @@ export async function basicScenarios(context: BenchContext): Promise<BasicScenar
     await recordOnce({ ...options, cassettesDir: dir }, (recorder) => fetchSample(recorder.url, workload.first));
   }
   const replay = (cassette: string) => paymockOptions(context, { mode: 'replay', cassette, cassettesDir: dir, upstream: origin.url });
-  const [replayAlipay, replayJson, forwarder, passthrough] = await Promise.all([
+  const [replayAlipay, replayJson, mapJson, forwarder, passthrough] = await Promise.all([
     start('replay-alipay', { kind: 'paymock', options: replay(ALIPAY_CASSETTE) }),
     start('replay-http', { kind: 'paymock', options: replay(JSON_CASSETTE) }),
+    start('map-replay-http', { kind: 'map-replay-http' }),
     start('forward-baseline', { kind: 'forwarder', origin: origin.url }),
     start('passthrough', { kind: 'paymock', options: paymockOptions(context, { mode: 'passthrough', upstream: origin.url }) }),
   ]);
@@ -66,11 +68,19 @@ export async function basicScenarios(context: BenchContext): Promise<BasicScenar
       check: checked('replay-alipay', replayAlipay, ALIPAY_FIXTURE, alipay, 'cassette'),
     },
     {
+      name: 'map-replay-http',
+      description: 'bare Node replay server for the generic JSON call: method, path and raw body -> the recorded answer, from a Map',
+      server: mapJson,
+      client: autocannonClient(mapJson.url, shape, JSON_FIXTURE),
+      baseline: 'direct',
+      check: checked('map-replay-http', mapJson, JSON_FIXTURE, json),
+    },
+    {
       name: 'replay-http',
       description: 'paymock replay, gateway mode, 1-interaction cassette, generic JSON POST /api/v1/orders/lookup (http dialect)',
       server: replayJson,
       client: autocannonClient(replayJson.url, shape, JSON_FIXTURE),
-      baseline: 'direct',
+      baseline: 'map-replay-http',
       check: checked('replay-http', replayJson, JSON_FIXTURE, json, 'cassette'),
     },
     {
