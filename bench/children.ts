@@ -18,6 +18,8 @@ const OUTPUT_TAIL_CHARS = 4_000;
 export interface ServerChild {
   readonly name: string;
   readonly url: string;
+  /** The child's process id (undefined if it could not be started, which startChild reports). */
+  readonly pid: number | undefined;
   /** For a paymock child: ms from calling startPaymock to its resolving. */
   readonly startMs: number | undefined;
   stats(): Promise<ChildStats>;
@@ -114,6 +116,7 @@ export async function startChild(name: string, spec: ServerSpec): Promise<Server
   return {
     name,
     url,
+    pid: child.pid,
     startMs,
     async stats() {
       return (await ask({ type: 'stats' }, 'stats', STATS_TIMEOUT_MS)).stats;

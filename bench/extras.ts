@@ -10,6 +10,8 @@ export interface LatencyReport {
   readonly rounds: number;
   /** Per target: median over rounds of its p50 and p99, and p50 minus the direct p50. */
   readonly targets: ReadonlyArray<LatencyResult & { readonly addedP50Ms: number }>;
+  /** Each round as measured, with what the scheduler did during each target's requests. */
+  readonly byRound: readonly (readonly LatencyResult[])[];
 }
 
 export function summariseLatency(rounds: readonly (readonly LatencyResult[])[], requestsPerTarget: number, directName: string): LatencyReport {
@@ -23,7 +25,14 @@ export function summariseLatency(rounds: readonly (readonly LatencyResult[])[], 
       const p50Ms = of(name, (r) => r.p50Ms);
       return { name, requests: of(name, (r) => r.requests), p50Ms, p99Ms: of(name, (r) => r.p99Ms), addedP50Ms: p50Ms - direct };
     }),
+    byRound: rounds,
   };
+}
+
+/** `0.284 ms` and, where /proc gave them, the migrations and preemptions during its requests. */
+export function describeLatencyResult(result: LatencyResult): string {
+  const sched = result.sched ? ` (${result.sched.migrations} moved, ${result.sched.preempted} preempted)` : '';
+  return `${fixed(3)(result.p50Ms)} ms${sched}`;
 }
 
 export function formatLatency(report: LatencyReport): string {
@@ -31,6 +40,15 @@ export function formatLatency(report: LatencyReport): string {
   return [
     `latency at one connection: ${report.requestsPerTarget} sequential requests per target after 200 warm-up and a discarded pass, order rotated each round, one keep-alive connection (median of ${report.rounds} round(s))`,
     renderTable(['path', 'p50 ms', 'p99 ms', 'added p50 ms'], rows),
+    '',
+    'each round: p50, and how often the main threads of the client and the servers on the path moved to another core or were preempted while runnable (/proc)',
+    renderTable(
+      ['path', ...report.byRound.map((_, i) => `round ${i + 1}`)],
+      report.targets.map((t) => [t.name, ...report.byRound.map((round) => {
+        const result = round.find((r) => r.name === t.name);
+        return result ? describeLatencyResult(result) : '-';
+      })]),
+    ),
   ].join('\n');
 }
 

@@ -4,12 +4,15 @@
 import { Client } from 'undici';
 import { RESPONSE_BODY } from './fixture.js';
 import { percentile } from './load.js';
+import { readSched, schedSince, type SchedCounters } from './sched.js';
 import type { BenchRequest } from './workload.js';
 
 export interface LatencyTarget {
   readonly name: string;
   readonly url: string;
   readonly request: BenchRequest;
+  /** The server processes on the path (the proxy and its origin), watched with the client (bench/sched.ts). */
+  readonly pids: readonly number[];
 }
 
 export interface LatencyResult {
@@ -17,6 +20,8 @@ export interface LatencyResult {
   readonly requests: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** What the scheduler did to the client and the servers on the path during the timed requests. */
+  readonly sched?: SchedCounters;
 }
 
 const WARMUP_REQUESTS = 200;
@@ -44,14 +49,17 @@ async function measureOne(target: LatencyTarget, count: number): Promise<Latency
   try {
     for (let i = 0; i < WARMUP_REQUESTS; i++) await exchange(client, target.request);
     const times: number[] = [];
+    const pids = [process.pid, ...target.pids];
+    const before = readSched(pids);
     const end = process.hrtime.bigint() + BigInt(MAX_SECONDS * 1e9);
     while (times.length < count && process.hrtime.bigint() < end) {
       const started = process.hrtime.bigint();
       await exchange(client, target.request);
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
+    const sched = schedSince(pids, before);
     times.sort((a, b) => a - b);
-    return { name: target.name, requests: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) };
+    return { name: target.name, requests: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), ...(sched ? { sched } : {}) };
   } finally {
     await client.destroy();
   }

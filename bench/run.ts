@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllChildren, startChild, type ServerChild } from './children.js';
-import { formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseRecord, summariseSign, type PlacedSignRate, type RecordReport } from './extras.js';
+import { describeLatencyResult, formatCassetteLoads, formatLatency, formatRecord, formatSign, summariseLatency, summariseRecord, summariseSign, type PlacedSignRate, type RecordReport } from './extras.js';
 import { REQUEST_BODY, REQUEST_PATH, RESPONSE_BODY } from './fixture.js';
 import { CACHED_HOST, handshakeThrough, prepareHandshakes, type HandshakeBench } from './handshake.js';
 import { prepareSharedKeys } from './keys.js';
@@ -164,12 +164,13 @@ async function coldStart(context: BenchContext, n: number): Promise<number> {
 function latencyTargets(origin: ServerChild, forwarder: ServerChild, passthrough: ServerChild): LatencyTarget[] {
   const request = ALIPAY_FIXTURE.first;
   const absolute = viaForwardProxy(ALIPAY_FIXTURE, origin.url).first;
+  const pids = (...servers: ServerChild[]) => servers.flatMap((server) => (server.pid === undefined ? [] : [server.pid]));
   return [
-    { name: 'direct', url: origin.url, request },
-    { name: 'forward-baseline', url: forwarder.url, request },
-    { name: 'passthrough', url: passthrough.url, request },
-    { name: 'forward-proxy-baseline', url: forwarder.url, request: absolute },
-    { name: 'forward-proxy', url: passthrough.url, request: absolute },
+    { name: 'direct', url: origin.url, request, pids: pids(origin) },
+    { name: 'forward-baseline', url: forwarder.url, request, pids: pids(forwarder, origin) },
+    { name: 'passthrough', url: passthrough.url, request, pids: pids(passthrough, origin) },
+    { name: 'forward-proxy-baseline', url: forwarder.url, request: absolute, pids: pids(forwarder, origin) },
+    { name: 'forward-proxy', url: passthrough.url, request: absolute, pids: pids(passthrough, origin) },
   ];
 }
 
@@ -225,7 +226,7 @@ async function measureRounds(scenarios: readonly Scenario[], handshakes: Handsha
     await measureLatency(order, LATENCY_SETTLE_REQUESTS);
     const latencyRound = await measureLatency(order, LATENCY_REQUESTS);
     rounds.latencyRounds.push(latencyRound);
-    progress(`run ${round}/${settings.runs} latency p50: ${latencyRound.map((r) => `${r.name} ${r.p50Ms.toFixed(3)} ms`).join(', ')}`);
+    progress(`run ${round}/${settings.runs} latency p50: ${latencyRound.map((r) => `${r.name} ${describeLatencyResult(r)}`).join(', ')}`);
   }
   return rounds;
 }
