@@ -62,24 +62,30 @@ const closeFd = promisify(fs.close);
 
 /**
  * The file in a window of about CHUNK bytes (scan.ts), read in large reads (fs.readFile reads in
- * 512 KiB steps), the next one always under way while the scanner parses the window.
+ * 512 KiB steps), the next one always under way while the scanner parses the window. Two buffers
+ * take turns: the window lies in one while the next read fills the other.
  */
 async function reading(fd: number): Promise<Filling> {
   const { size } = await promisify(fs.fstat)(fd);
   let readAt = 0;
-  const fetch = (): Promise<Buffer> | undefined => {
+  /** A buffer no window lies in any more, for the next read. */
+  let spare: Buffer | undefined;
+  const fetch = (): Promise<{ chunk: Buffer; length: number }> | undefined => {
     if (readAt >= size) return undefined;
     const length = Math.min(CHUNK, size - readAt);
     // Room in front for the unfinished end of the window before it, so it need not be copied again.
-    const chunk = Buffer.allocUnsafe(RESERVE + length);
+    const chunk = spare ?? Buffer.allocUnsafeSlow(RESERVE + CHUNK);
+    spare = undefined;
     const from = readAt;
     readAt += length;
     return readFd(fd, chunk, RESERVE, length, from).then(({ bytesRead }) => {
       if (bytesRead < length) throw new ScanMiss('the file changed while it was read');
-      return chunk;
+      return { chunk, length };
     });
   };
   let next = fetch();
+  /** The buffer the window lies in (none while it is a copy). */
+  let current: Buffer | undefined;
   const window = {
     bytes: Buffer.alloc(0) as Buffer,
     base: 0,
@@ -87,15 +93,21 @@ async function reading(fd: number): Promise<Filling> {
     size,
     async more(keepFrom: number): Promise<number> {
       if (!next) return -1;
-      const chunk = await next;
-      next = fetch();
+      const { chunk, length } = await next;
       const kept = window.bytes.subarray(keepFrom, window.filled);
-      if (kept.length <= RESERVE) {
+      const fits = kept.length <= RESERVE;
+      if (fits) {
         kept.copy(chunk, RESERVE - kept.length);
-        window.bytes = chunk.subarray(RESERVE - kept.length);
+        window.bytes = chunk.subarray(RESERVE - kept.length, RESERVE + length);
       } else {
-        window.bytes = Buffer.concat([kept, chunk.subarray(RESERVE)]);
+        window.bytes = Buffer.concat([kept, chunk.subarray(RESERVE, RESERVE + length)]);
       }
+      // Nothing the scanner returned points into the old window (it parses copies out of it), so
+      // its buffer takes the next read: fresh memory for each window cost the first windows of a
+      // large file about three times the later ones.
+      spare = current ?? (fits ? undefined : chunk);
+      current = fits ? chunk : undefined;
+      next = fetch();
       window.base += keepFrom;
       window.filled = window.bytes.length;
       return keepFrom;

@@ -88,6 +88,32 @@ test('a cassette longer than the read window loads as JSON.parse + the schema re
   }
 });
 
+test('over many read windows, with interactions larger than the room kept in front, the scanner reads as JSON.parse does', async (t) => {
+  const dir = await tempDir(t);
+  // About 14 MB, four reads: the loader reads each window into a buffer the previous window used,
+  // and an interaction over the 256 KB kept in front of a read is carried over in a copy instead.
+  const pad = (bytes: number, i: number) => `{"pad":"${'x'.repeat(bytes)}","i":${i}}`;
+  const sizes = [...Array<number>(1300).fill(3000), ...Array<number>(10).fill(600_000), ...Array<number>(1400).fill(3000)];
+  const interactions = sizes.map((bytes, i) => storedPay(i, { keyFields: {}, requestJson: pad(bytes, i), responseXml: `<r>${i}</r>` }));
+  const data = { ...emptyCassette('windows', 'http://up', 'v1:x'), interactions };
+  for (const text of [cassetteText(data), JSON.stringify(data)]) {
+    const bytes = Buffer.from(text);
+    // The premise: some read boundary (every 4 MB of the file) falls more than 256 KB into an interaction.
+    const starts: number[] = [];
+    for (let at = bytes.indexOf('"recordedAt"'); at >= 0; at = bytes.indexOf('"recordedAt"', at + 1)) starts.push(at);
+    const carried = [1, 2, 3].some((k) => {
+      const boundary = k * (4 << 20);
+      const start = starts.filter((at) => at <= boundary).at(-1)!;
+      return boundary - start > (256 << 10) + 64;
+    });
+    assert.ok(bytes.length > 12 << 20 && carried, 'the file spans four reads and one interaction is carried over in a copy');
+    const { file, loaded } = await loadText(dir, text);
+    assert.equal(loaded!.data.interactions.length, sizes.length);
+    assert.ok(loaded!.data.interactions.every((interaction) => interaction instanceof RawStoredInteraction), 'scanned, not parsed the ordinary way');
+    assert.deepEqual(plain(loaded!.data), plain(parseCassetteText(text, file).data));
+  }
+});
+
 test('a truncated or invalid cassette gives the same error naming the file, and is never overwritten', async (t) => {
   const dir = await tempDir(t);
   const good = cassetteText({ ...emptyCassette('c'), interactions: [stored(0), stored(1)] });
