@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { PaymockError } from '../core/errors.js';
-import { appendAt, appendText, cassetteText, tailedSize } from './append.js';
+import { appendAt, appendBytes, cassetteText, tailedSize } from './append.js';
 import { loadCassetteFile } from './load.js';
 import { lockCassette, type CassetteLock } from './lock.js';
 import { emptyCassette, type CassetteFile, type StoredInteraction } from './format.js';
@@ -150,7 +150,7 @@ async function openLocked(file: string, name: string, options: OpenOptions, lock
     const from = disk;
     const count = interactions.length;
     if (count === from.count) return true;
-    const bytes = Buffer.from(appendText(interactions.slice(from.count)));
+    const bytes = appendBytes(interactions.slice(from.count));
     try {
       const size = await appendAt(file, from.size, bytes, options.durable ?? false);
       disk = size === undefined ? undefined : { count, size };

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cassetteText } from '../../src/cassettes/append.js';
+import { appendBytes, appendText, cassetteText, TAIL } from '../../src/cassettes/append.js';
 import { emptyCassette, type StoredInteraction } from '../../src/cassettes/format.js';
 import { openCassette } from '../../src/cassettes/store.js';
 import { makeBody } from '../../src/core/body.js';
@@ -28,6 +28,17 @@ async function assertWhole(file: string, interactions: StoredInteraction[], name
   const expected = { ...emptyCassette(name, upstream), interactions };
   assert.equal(await readFile(file, 'utf8'), cassetteText(expected));
 }
+
+test('an append, as text and as bytes, is what a whole-file write adds for the same interactions', () => {
+  for (const count of [1, 2, 5]) {
+    const first = interaction(100);
+    const added = Array.from({ length: count }, (_, i) => interaction(i));
+    const before = cassetteText({ ...emptyCassette('c'), interactions: [first] });
+    const after = cassetteText({ ...emptyCassette('c'), interactions: [first, ...added] });
+    assert.equal(before.slice(0, -TAIL.length) + appendText(added), after, `${count} appended`);
+    assert.deepEqual(appendBytes(added), Buffer.from(appendText(added)), 'encoded an interaction at a time, the same bytes');
+  }
+});
 
 test('appends are one in-place write each, byte-identical to a whole rewrite, also after a reopen', async (t) => {
   const dir = await tempDir(t);
