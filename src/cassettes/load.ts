@@ -78,10 +78,14 @@ async function reading(fd: number): Promise<Filling> {
     spare = undefined;
     const from = readAt;
     readAt += length;
-    return readFd(fd, chunk, RESERVE, length, from).then(({ bytesRead }) => {
+    const read = readFd(fd, chunk, RESERVE, length, from).then(({ bytesRead }) => {
       if (bytesRead < length) throw new ScanMiss('the file changed while it was read');
       return { chunk, length };
     });
+    // A scan that stops early (a layout it does not know) leaves the read ahead unawaited: its
+    // failure must not surface as an unhandled rejection. Awaited, it still throws.
+    read.catch(() => undefined);
+    return read;
   };
   let next = fetch();
   /** The buffer the window lies in (none while it is a copy). */
