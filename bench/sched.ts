@@ -1,8 +1,9 @@
 // How the scheduler treated a set of processes over a stretch of time, from Linux's /proc: how
 // often their main threads moved to another core, and how often they were switched out while
 // still runnable (preempted, by another process or a neighbour's). A slow latency round with
-// many of either was the machine's doing; one without them was the code's. Elsewhere than Linux
-// the counters are absent and every figure is undefined.
+// many of either was the machine's doing. One without them may still be (a shared core can slow
+// down without being taken away), so they explain a slow round, never clear one. Elsewhere than
+// Linux the counters are absent and every figure is undefined.
 import { readFileSync } from 'node:fs';
 
 export interface SchedCounters {

@@ -141,7 +141,7 @@ interface StoredAnswer {
 
 /**
  * What a bare Node replayer costs: read the body, one Map lookup on what identifies the request
- * (`keyOf`: its method, path and raw body, as latin1 text), write the stored bytes.
+ * (`keyOf`, from the request and its raw body as latin1 text), write the stored bytes.
  */
 function startMapReplay(answers: ReadonlyMap<string, StoredAnswer>, keyOf: (req: http.IncomingMessage, body: string) => string): Promise<string> {
   return listen(

@@ -107,8 +107,8 @@ async function reading(fd: number): Promise<Filling> {
         window.bytes = Buffer.concat([kept, chunk.subarray(RESERVE, RESERVE + length)]);
       }
       // Nothing the scanner returned points into the old window (it parses copies out of it), so
-      // its buffer takes the next read: fresh memory for each window cost the first windows of a
-      // large file about three times the later ones.
+      // its buffer takes the next read. A fresh 4 MB buffer per window had a fresh process load
+      // 100,000 interactions in 1.8-1.9 s instead of 1.3 (pinned to one core).
       spare = current ?? (fits ? undefined : chunk);
       current = fits ? chunk : undefined;
       next = fetch();
