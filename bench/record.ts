@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { legacyQueries, legacyQuery } from './legacy-trades.js';
+import { legacyQueries } from './legacy-trades.js';
 import { MiB } from './report.js';
 import { paymockOptions, type BenchContext } from './scenarios/types.js';
+import type { BenchRequest } from './workload.js';
 
 export interface RecordResult {
   readonly interactions: number;
@@ -32,7 +33,8 @@ const CASSETTE = 'bench-record';
 /** `(?:^|&)`: out_trade_no also ends in trade_no=. */
 const TRADE_NO = /(?:^|&)trade_no=(\d+)/;
 
-async function checkFile(file: string, count: number): Promise<{ problems: string[]; bytes: number }> {
+async function checkFile(file: string, sent: readonly BenchRequest[]): Promise<{ problems: string[]; bytes: number }> {
+  const count = sent.length;
   const text = await readFile(file, 'utf8');
   const { interactions } = JSON.parse(text) as { interactions: Array<{ request: { body: { text?: string } } }> };
   const problems: string[] = [];
@@ -44,7 +46,7 @@ async function checkFile(file: string, count: number): Promise<{ problems: strin
   }
   const repeated = [...seen.values()].filter((n) => n > 1).length;
   if (repeated > 0) problems.push(`${repeated} trade_no values recorded more than once`);
-  const expected = Array.from({ length: count }, (_, i) => legacyQuery(i).body).map((body) => TRADE_NO.exec(body)![1]!);
+  const expected = sent.map((request) => TRADE_NO.exec(request.body)![1]!);
   const missing = expected.filter((trade) => !seen.has(trade)).length;
   if (missing > 0) problems.push(`${missing} of the ${count} trades sent are not in the file`);
   return { problems, bytes: Buffer.byteLength(text) };
@@ -90,7 +92,7 @@ export async function recordBench(context: BenchContext, originUrl: string, coun
     }
     const after = await server.stats();
     const stop = await server.finish();
-    const file = await checkFile(stop.file ?? path.join(cassettesDir, `${CASSETTE}.json`), count);
+    const file = await checkFile(stop.file ?? path.join(cassettesDir, `${CASSETTE}.json`), requests);
     if (stop.recorded !== count) file.problems.unshift(`paymock says it recorded ${stop.recorded}, expected ${count}`);
     const half = Math.floor(count / 2);
     return {
