@@ -1,7 +1,7 @@
 // The figures that are not a load run: latency at one connection, the crypto.sign limit, record
 // mode, and cassette loading; medians over rounds, and a small table for each.
 import type { LatencyResult } from './latency.js';
-import type { RecordResult } from './record.js';
+import { WARM_UP_INTERACTIONS, WARM_UP_SECONDS, type RecordResult } from './record.js';
 import { adjacentRatio, fixed, median, renderTable, thousands, type Placed, type ScenarioReport } from './report.js';
 import type { SignRate } from './sign-rate.js';
 
@@ -108,12 +108,15 @@ export function formatRecord(report: RecordReport): string {
     fixed(1)(result.fileMB),
     fixed(1)(result.cpuUsPerInteraction),
     result.fileProblems.length === 0 ? 'ok' : 'WRONG',
+    `${thousands(result.warmUp.interactions)}: ${thousands(result.warmUp.perSec)}/s`,
+    fixed(1)(result.warmUp.cpuUsPerInteraction),
   ];
   const what = `${thousands(report.interactions)} over ${report.connections} conns`;
   const rows = report.runs.length > 1 ? [...report.runs.map((run, i) => row(run, `run ${i + 1}`)), row(report, `median (${what})`)] : [row(report, what)];
   return [
     `record-10k: paymock record mode (gateway, upstream = origin), distinct legacy GBK calls (distinct trade_no), ${report.runs.length} run(s), each in a fresh paymock; the median run by rate`,
-    renderTable(['interactions', 'total ms', 'per s', '1st / 2nd half per s', 'stop (flush) ms', 'file MB', 'CPU us/each', 'file'], rows),
+    `each run first warms up (as every load scenario does): other distinct trades recorded into a session's own cassette, at most ${thousands(WARM_UP_INTERACTIONS)} or ${WARM_UP_SECONDS} s; those columns are the fresh process's cold start`,
+    renderTable(['interactions', 'total ms', 'per s', '1st / 2nd half per s', 'stop (flush) ms', 'file MB', 'CPU us/each', 'file', 'warm-up (cold start)', 'cold CPU us/each'], rows),
     ...report.fileProblems.map((problem) => `(!) cassette file: ${problem}`),
   ].join('\n');
 }

@@ -27,7 +27,7 @@ try {
   const origin = await context.start('origin', { kind: 'origin' });
   for (let run = 0; run < runs; run++) {
     const r = await recordBench(context, origin.url, count, 20, 120);
-    console.log(`${Math.round(r.perSec)}/s (halves ${Math.round(r.firstHalfPerSec)}, ${Math.round(r.secondHalfPerSec)}), ${r.cpuUsPerInteraction.toFixed(0)} us CPU each, stop ${r.stopMs.toFixed(0)} ms, ${r.fileMB.toFixed(1)} MB, problems: ${r.fileProblems.join('; ') || 'none'}`);
+    console.log(`${Math.round(r.perSec)}/s (halves ${Math.round(r.firstHalfPerSec)}, ${Math.round(r.secondHalfPerSec)}), ${r.cpuUsPerInteraction.toFixed(0)} us CPU each, stop ${r.stopMs.toFixed(0)} ms, ${r.fileMB.toFixed(1)} MB, problems: ${r.fileProblems.join('; ') || 'none'}; cold start: ${r.warmUp.interactions} at ${Math.round(r.warmUp.perSec)}/s, ${r.warmUp.cpuUsPerInteraction.toFixed(0)} us CPU each`);
   }
 } finally {
   await Promise.all(servers.map((server) => server.stop()));

@@ -2,12 +2,16 @@
 // cassettes directory) receives `count` distinct legacy calls (distinct trade_no, so distinct
 // keys) over a few keep-alive connections. Timed: the whole, each half (linear or not), and the
 // final flush at stop. Then the file is read back: exactly `count` interactions, each trade once.
+// Warm-up first, as for every load scenario: the fresh paymock records other distinct trades into
+// a session's own cassette (x-paymock-session), bounded in count and time, and that stretch is
+// reported on its own as the cold start (a fresh process's JIT compiling the record path).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { legacyQueries } from './legacy-trades.js';
+import { legacyQueries, legacyQuery } from './legacy-trades.js';
 import { MiB } from './report.js';
+import type { ServerChild } from './children.js';
 import { paymockOptions, type BenchContext } from './scenarios/types.js';
 import type { BenchRequest } from './workload.js';
 
@@ -25,7 +29,16 @@ export interface RecordResult {
   readonly peakRssMB: number;
   /** Problems found in the file; empty when it holds exactly what was sent. */
   readonly fileProblems: readonly string[];
+  /** The discarded warm-up: the fresh process's first recordings, into another cassette. */
+  readonly warmUp: { readonly interactions: number; readonly perSec: number; readonly cpuUsPerInteraction: number };
 }
+
+/** The warm-up's bounds: whichever comes first. */
+export const WARM_UP_INTERACTIONS = 3_000;
+export const WARM_UP_SECONDS = 5;
+const WARM_UP_SESSION = 'bench-warm-up';
+/** Trade numbers far from the measured ones: the warm-up never records a trade the run sends. */
+const WARM_UP_FIRST_TRADE = 50_000_000;
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const CASSETTE = 'bench-record';
@@ -52,6 +65,58 @@ async function checkFile(file: string, sent: readonly BenchRequest[]): Promise<{
   return { problems, bytes: Buffer.byteLength(text) };
 }
 
+interface Driven {
+  readonly done: number;
+  readonly ms: number;
+  /** When half of the requests had been answered. */
+  readonly halfAt: number;
+  readonly failures: readonly string[];
+}
+
+/** Send `requests` over the pool's connections, each answered before the next, until done or out of time. */
+async function drive(pool: Pool, requests: readonly BenchRequest[], connections: number, maxSeconds: number, extraHeaders: Readonly<Record<string, string>> = {}): Promise<Driven> {
+  const count = requests.length;
+  let next = 0;
+  let done = 0;
+  let halfAt = 0;
+  const failures: string[] = [];
+  const started = performance.now();
+  const end = started + maxSeconds * 1000;
+  const loop = async () => {
+    while (next < count && performance.now() < end && failures.length === 0) {
+      const request = requests[next++]!;
+      try {
+        const headers = { ...request.headers, ...extraHeaders };
+        const response = await pool.request({ path: request.path, method: 'POST', headers, body: request.body, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+        await response.body.arrayBuffer();
+        const source = response.headers['x-paymock-source'];
+        if (response.statusCode !== 200 || source !== 'upstream') failures.push(`status ${response.statusCode}, x-paymock-source ${String(source)}`);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }
+      if (++done === Math.floor(count / 2)) halfAt = performance.now();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+  return { done, ms: performance.now() - started, halfAt: halfAt - started, failures };
+}
+
+/** The warm-up, into its own session's cassette: what it cost is the cold start. */
+async function warmUp(server: ServerChild, pool: Pool, connections: number): Promise<RecordResult['warmUp']> {
+  const opened = await fetch(`${server.url}/__paymock/sessions/${WARM_UP_SESSION}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ cassette: WARM_UP_SESSION }),
+  });
+  if (!opened.ok) throw new Error(`record-10k warm-up: opening session ${WARM_UP_SESSION}: ${opened.status} ${await opened.text()}`);
+  const requests = Array.from({ length: WARM_UP_INTERACTIONS }, (_, i) => legacyQuery(WARM_UP_FIRST_TRADE + i));
+  const before = await server.stats();
+  const run = await drive(pool, requests, connections, WARM_UP_SECONDS, { 'x-paymock-session': WARM_UP_SESSION });
+  if (run.failures.length > 0) throw new Error(`record-10k warm-up: ${run.failures.length} failed, first: ${run.failures[0]}`);
+  const after = await server.stats();
+  return { interactions: run.done, perSec: run.done / (run.ms / 1000), cpuUsPerInteraction: (after.cpuUs - before.cpuUs) / run.done };
+}
+
 export async function recordBench(context: BenchContext, originUrl: string, count: number, connections: number, maxSeconds: number): Promise<RecordResult> {
   const cassettesDir = path.join(context.dir, `record-${Date.now()}`);
   const server = await context.start('record-10k', {
@@ -63,32 +128,13 @@ export async function recordBench(context: BenchContext, originUrl: string, coun
     // Built before the clock starts, as every other scenario's requests are: making one (a GBK
     // form, an MD5) took 35 µs of the load generator's CPU, on the cores paymock shares with it.
     const requests = legacyQueries(count);
+    const cold = await warmUp(server, pool, connections);
     const before = await server.stats();
-    let next = 0;
-    let done = 0;
-    let halfAt = 0;
-    const failures: string[] = [];
-    const started = performance.now();
-    const end = started + maxSeconds * 1000;
-    const loop = async () => {
-      while (next < count && performance.now() < end && failures.length === 0) {
-        const request = requests[next++]!;
-        try {
-          const response = await pool.request({ path: request.path, method: 'POST', headers: request.headers, body: request.body, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
-          await response.body.arrayBuffer();
-          const source = response.headers['x-paymock-source'];
-          if (response.statusCode !== 200 || source !== 'upstream') failures.push(`status ${response.statusCode}, x-paymock-source ${String(source)}`);
-        } catch (error) {
-          failures.push(error instanceof Error ? error.message : String(error));
-        }
-        if (++done === Math.floor(count / 2)) halfAt = performance.now();
-      }
-    };
-    await Promise.all(Array.from({ length: connections }, loop));
-    const totalMs = performance.now() - started;
+    const run = await drive(pool, requests, connections, maxSeconds);
+    const totalMs = run.ms;
     await pool.close();
-    if (failures.length > 0 || done < count) {
-      throw new Error(`record-10k: ${done} of ${count} requests answered in ${Math.round(totalMs)} ms; ${failures.length} failed, first: ${failures[0] ?? '(none: out of time)'}`);
+    if (run.failures.length > 0 || run.done < count) {
+      throw new Error(`record-10k: ${run.done} of ${count} requests answered in ${Math.round(totalMs)} ms; ${run.failures.length} failed, first: ${run.failures[0] ?? '(none: out of time)'}`);
     }
     const after = await server.stats();
     const stop = await server.finish();
@@ -100,13 +146,14 @@ export async function recordBench(context: BenchContext, originUrl: string, coun
       connections,
       totalMs,
       perSec: count / (totalMs / 1000),
-      firstHalfPerSec: half / ((halfAt - started) / 1000),
-      secondHalfPerSec: (count - half) / ((started + totalMs - halfAt) / 1000),
+      firstHalfPerSec: half / (run.halfAt / 1000),
+      secondHalfPerSec: (count - half) / ((totalMs - run.halfAt) / 1000),
       stopMs: stop.stopMs,
       fileMB: file.bytes / MiB,
       cpuUsPerInteraction: (after.cpuUs - before.cpuUs) / count,
       peakRssMB: after.maxRssBytes / MiB,
       fileProblems: file.problems,
+      warmUp: cold,
     };
   } finally {
     await server.stop();

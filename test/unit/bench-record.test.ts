@@ -15,6 +15,7 @@ const run = (perSec: number, fileProblems: string[] = []): RecordResult => ({
   cpuUsPerInteraction: 450,
   peakRssMB: 120,
   fileProblems,
+  warmUp: { interactions: 3_000, perSec: perSec / 2, cpuUsPerInteraction: 900 },
 });
 
 test('record runs: the median run by rate is reported, and every run\'s file is judged', () => {
@@ -26,6 +27,7 @@ test('record runs: the median run by rate is reported, and every run\'s file is 
   const table = formatRecord(report);
   assert.match(table, /^run 1 .* 2,500 /m);
   assert.match(table, /^median \(10,000 over 20 conns\) .* 2,100 /m);
+  assert.match(table, /^run 2 .* 3,000: 735\/s +900\.0$/m, 'each run\'s cold start (its warm-up) is shown beside it');
   assert.match(table, /\(!\) cassette file: run 3: 3 trade_no values/);
   assert.equal(summariseRecord([run(1900)]).perSec, 1900, 'one run is its own median');
 });
