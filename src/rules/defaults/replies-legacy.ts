@@ -20,24 +20,27 @@ const LEGACY_ERROR: Record<SandboxError, string> = {
   SYSTEM_ERROR: 'SYSTEM_ERROR',
 };
 
-/** The settlement currency, its rate to CNY, and `amount` in CNY. */
-function money(trade: Trade, amount: string): { currency: string; exchange_rate: string; cny: string } {
+type Fields = Record<string, string>;
+
+// Fields are added one at a time, in the gateway's order, not spread: see replies-openapi.ts.
+
+/** `amount` in CNY under `cnyField`, then the settlement currency and its rate to CNY. */
+function putMoney(into: Fields, trade: Trade, amount: string, cnyField: string): Fields {
   const rate = exchangeRate(trade.currency);
-  return { currency: trade.currency, exchange_rate: rate.toFixed(10), cny: fromCents(Math.round(cents(amount) * rate)) };
+  into[cnyField] = fromCents(Math.round(cents(amount) * rate));
+  into.currency = trade.currency;
+  into.exchange_rate = rate.toFixed(10);
+  return into;
 }
 
-function payFields(trade: Trade): Record<string, string> {
-  const { cny, ...rate } = money(trade, trade.amount);
-  return {
-    alipay_buyer_login_id: trade.buyerLoginId,
-    alipay_buyer_user_id: trade.buyerUserId,
-    ...(trade.paidAt ? { alipay_pay_time: compactTime(trade.paidAt) } : {}),
-    alipay_trans_id: trade.tradeNo,
-    partner_trans_id: trade.outTradeNo,
-    trans_amount: trade.amount,
-    trans_amount_cny: cny,
-    ...rate,
-  };
+function putPayFields(into: Fields, trade: Trade): Fields {
+  into.alipay_buyer_login_id = trade.buyerLoginId;
+  into.alipay_buyer_user_id = trade.buyerUserId;
+  if (trade.paidAt) into.alipay_pay_time = compactTime(trade.paidAt);
+  into.alipay_trans_id = trade.tradeNo;
+  into.partner_trans_id = trade.outTradeNo;
+  into.trans_amount = trade.amount;
+  return putMoney(into, trade, trade.amount, 'trans_amount_cny');
 }
 
 function failed(error: string, request: TradeRequest): BusinessReply {
@@ -79,21 +82,17 @@ export function legacyReply(api: string, request: TradeRequest, result: SandboxR
   }
   const { trade } = result;
   if (request.op === 'query') {
-    return { fields: { result_code: 'SUCCESS', alipay_trans_status: trade.status, out_trade_no: trade.outTradeNo, payment_inst: 'ALIPAYCN', ...payFields(trade) } };
+    return { fields: putPayFields({ result_code: 'SUCCESS', alipay_trans_status: trade.status, out_trade_no: trade.outTradeNo, payment_inst: 'ALIPAYCN' }, trade) };
   }
   if (request.op === 'refund' && result.kind === 'ok' && result.refund) {
-    const { cny, ...rate } = money(trade, result.refund.amount);
-    return {
-      fields: {
-        result_code: 'SUCCESS',
-        partner_trans_id: trade.outTradeNo,
-        alipay_trans_id: trade.tradeNo,
-        partner_refund_id: result.refund.id,
-        refund_amount: result.refund.amount,
-        refund_amount_cny: cny,
-        ...rate,
-      },
+    const fields: Fields = {
+      result_code: 'SUCCESS',
+      partner_trans_id: trade.outTradeNo,
+      alipay_trans_id: trade.tradeNo,
+      partner_refund_id: result.refund.id,
+      refund_amount: result.refund.amount,
     };
+    return { fields: putMoney(fields, trade, result.refund.amount, 'refund_amount_cny') };
   }
-  return { fields: { result_code: 'SUCCESS', ...payFields(trade) } };
+  return { fields: putPayFields({ result_code: 'SUCCESS' }, trade) };
 }

@@ -19,52 +19,69 @@ const ACQ: Record<SandboxError, [string, string]> = {
   SYSTEM_ERROR: ['ACQ.SYSTEM_ERROR', '系统错误'],
 };
 
-const SUCCESS = { code: '10000', msg: 'Success' };
+type Fields = Record<string, unknown>;
 
-function buyer(trade: Trade) {
-  return { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo, buyer_logon_id: trade.buyerLoginId, buyer_user_id: trade.buyerUserId };
+// The builders below add fields one at a time, in the gateway's order, to an object they are
+// given. Not with spreads: on Node 20 an object literal with anything after a spread (`{ ...a, b }`)
+// is built in V8's runtime, 1.5-3 µs each, and a v2 query reply took 24 µs to build that way.
+
+function putBuyer(into: Fields, trade: Trade): Fields {
+  into.trade_no = trade.tradeNo;
+  into.out_trade_no = trade.outTradeNo;
+  into.buyer_logon_id = trade.buyerLoginId;
+  into.buyer_user_id = trade.buyerUserId;
+  return into;
 }
 
-function payment(trade: Trade) {
-  return {
-    ...buyer(trade),
-    total_amount: trade.amount,
-    receipt_amount: trade.amount,
-    buyer_pay_amount: trade.amount,
-    ...(trade.paidAt ? { gmt_payment: dashedTime(trade.paidAt), fund_bill_list: [{ fund_channel: 'ALIPAYACCOUNT', amount: trade.amount }] } : {}),
-  };
+function putPayment(into: Fields, trade: Trade): Fields {
+  putBuyer(into, trade);
+  into.total_amount = trade.amount;
+  into.receipt_amount = trade.amount;
+  into.buyer_pay_amount = trade.amount;
+  if (trade.paidAt) {
+    into.gmt_payment = dashedTime(trade.paidAt);
+    into.fund_bill_list = [{ fund_channel: 'ALIPAYACCOUNT', amount: trade.amount }];
+  }
+  return into;
 }
 
-/** The business fields of a successful call (shared by v2 and v3). */
-function successFields(request: TradeRequest, result: Extract<SandboxResult, { kind: 'ok' | 'bad-signature' }>): Record<string, unknown> {
+/** The business fields of a successful call (shared by v2 and v3), after those already in `into`. */
+function putSuccessFields(into: Fields, request: TradeRequest, result: Extract<SandboxResult, { kind: 'ok' | 'bad-signature' }>): Fields {
   const { trade } = result;
   switch (request.op) {
     case 'query':
-      return { ...payment(trade), trade_status: trade.status, ...(trade.paidAt ? { send_pay_date: dashedTime(trade.paidAt) } : {}) };
-    case 'cancel':
-      return {
-        trade_no: trade.tradeNo,
-        out_trade_no: trade.outTradeNo,
-        retry_flag: 'N',
-        ...('action' in result && result.action ? { action: result.action } : {}),
-        ...('action' in result && result.action === 'refund' ? { gmt_refund_pay: dashedTime(new Date()) } : {}),
-      };
+      putPayment(into, trade);
+      into.trade_status = trade.status;
+      if (trade.paidAt) into.send_pay_date = dashedTime(trade.paidAt);
+      return into;
+    case 'cancel': {
+      const action = 'action' in result ? result.action : undefined;
+      into.trade_no = trade.tradeNo;
+      into.out_trade_no = trade.outTradeNo;
+      into.retry_flag = 'N';
+      if (action) into.action = action;
+      if (action === 'refund') into.gmt_refund_pay = dashedTime(new Date());
+      return into;
+    }
     case 'refund': {
       const refund = 'refund' in result ? result.refund : undefined;
-      return {
-        ...buyer(trade),
-        fund_change: 'repeated' in result && result.repeated ? 'N' : 'Y',
-        refund_fee: fromCents(refundedCents(trade)),
-        send_back_fee: refund?.amount ?? '0.00',
-        gmt_refund_pay: dashedTime(refund?.at ?? new Date()),
-      };
+      putBuyer(into, trade);
+      into.fund_change = 'repeated' in result && result.repeated ? 'N' : 'Y';
+      into.refund_fee = fromCents(refundedCents(trade));
+      into.send_back_fee = refund?.amount ?? '0.00';
+      into.gmt_refund_pay = dashedTime(refund?.at ?? new Date());
+      return into;
     }
     case 'close':
-      return { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo };
+      into.trade_no = trade.tradeNo;
+      into.out_trade_no = trade.outTradeNo;
+      return into;
     case 'precreate':
-      return { out_trade_no: trade.outTradeNo, qr_code: `https://qr.alipay.com/bax0${trade.tradeNo.slice(-12)}` };
+      into.out_trade_no = trade.outTradeNo;
+      into.qr_code = `https://qr.alipay.com/bax0${trade.tradeNo.slice(-12)}`;
+      return into;
     case 'pay':
-      return payment(trade);
+      return putPayment(into, trade);
   }
 }
 
@@ -83,15 +100,18 @@ export function openapiReply(request: TradeRequest, result: SandboxResult): Busi
     }
     case 'unknown':
       return { fields: { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误' } };
-    case 'waiting':
+    case 'waiting': {
       // 10003: accepted, waiting for the buyer (e.g. a password); poll alipay.trade.query (alipay.md 3.2).
-      return { fields: { code: '10003', msg: 'order success pay inprocess', ...buyer(result.trade), total_amount: result.trade.amount } };
+      const fields = putBuyer({ code: '10003', msg: 'order success pay inprocess' }, result.trade);
+      fields.total_amount = result.trade.amount;
+      return { fields };
+    }
     case 'cancel-missing':
-      return { fields: { ...SUCCESS, retry_flag: 'N', ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
+      return { fields: { code: '10000', msg: 'Success', retry_flag: 'N', ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
     case 'timeout':
       return { fields: {} };
     default:
-      return { fields: { ...SUCCESS, ...successFields(request, result) } };
+      return { fields: putSuccessFields({ code: '10000', msg: 'Success' }, request, result) };
   }
 }
 
@@ -104,14 +124,18 @@ export function v3Reply(request: TradeRequest, result: SandboxResult): BusinessR
     }
     case 'unknown':
       return { status: 500, fields: { code: 'ACQ.SYSTEM_ERROR', message: '系统错误' } };
-    case 'waiting':
+    case 'waiting': {
       // v3 has no 10003: the waiting trade is reported by its status (UNCONFIRMED).
-      return { status: 200, fields: { ...buyer(result.trade), total_amount: result.trade.amount, trade_status: 'WAIT_BUYER_PAY' } };
+      const fields = putBuyer({}, result.trade);
+      fields.total_amount = result.trade.amount;
+      fields.trade_status = 'WAIT_BUYER_PAY';
+      return { status: 200, fields };
+    }
     case 'cancel-missing':
       return { status: 200, fields: { retry_flag: 'N', ...(request.outTradeNo ? { out_trade_no: request.outTradeNo } : {}) } };
     case 'timeout':
       return { status: 200, fields: {} };
     default:
-      return { status: 200, fields: successFields(request, result) };
+      return { status: 200, fields: putSuccessFields({}, request, result) };
   }
 }
