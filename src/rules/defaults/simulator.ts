@@ -87,8 +87,8 @@ export function createSimulator(signer: AlipaySigner, options: { clock?: { now()
     const result = forced?.result ? forcedResult(sandbox, trade, forced.result, forced) : sandbox.handle(trade);
     options.observe?.(call, request, before, sandbox.find(trade));
     const business = reply(call, trade, result);
-    // A rule's fields override the reply's (the usual reply is passed on as it is: a literal with
-    // anything after a spread is slow to build on Node 20, see replies-openapi.ts).
+    // A rule's fields override the reply's. The usual reply is passed on as it is: a literal that
+    // starts with a spread and adds a field is slow to build on Node 20 (see replies-openapi.ts).
     const replied = forced?.fields ? { ...business, fields: { ...(business.fields as Record<string, unknown>), ...forced.fields } } : business;
     return { reply: replied, kind: result.kind, outcome: { source: 'default' as const, reason: `simulated ${trade.op}: ${result.kind}` } };
   };
