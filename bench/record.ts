@@ -74,7 +74,7 @@ interface Driven {
 }
 
 /** Send `requests` over the pool's connections, each answered before the next, until done or out of time. */
-async function drive(pool: Pool, requests: readonly BenchRequest[], connections: number, maxSeconds: number, extraHeaders: Readonly<Record<string, string>> = {}): Promise<Driven> {
+async function drive(pool: Pool, requests: readonly BenchRequest[], connections: number, maxSeconds: number, extraHeaders?: Readonly<Record<string, string>>): Promise<Driven> {
   const count = requests.length;
   let next = 0;
   let done = 0;
@@ -86,7 +86,8 @@ async function drive(pool: Pool, requests: readonly BenchRequest[], connections:
     while (next < count && performance.now() < end && failures.length === 0) {
       const request = requests[next++]!;
       try {
-        const headers = { ...request.headers, ...extraHeaders };
+        // The measured run sends the prebuilt headers as they are; only the warm-up adds its session's.
+        const headers = extraHeaders ? { ...request.headers, ...extraHeaders } : request.headers;
         const response = await pool.request({ path: request.path, method: 'POST', headers, body: request.body, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
         await response.body.arrayBuffer();
         const source = response.headers['x-paymock-source'];
